@@ -1,0 +1,158 @@
+//! The command line: `serve` (the default), `migrate` and `user`.
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DatabaseArgs, LogFormat, ServeArgs};
+use crate::db::Database;
+use crate::domain::user::{FullName, NewPassword, Role, Username};
+use crate::services::hashing::Hasher;
+use crate::services::{staff, Origin};
+
+/// LocaCar Manager: the server a car-rental agency runs its day on.
+///
+/// Every option can also be set by the environment variable shown, or in a `.env` file
+/// in the working directory.
+#[derive(Debug, Parser)]
+#[command(name = "locacar", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Server options, when no command is given (`serve` is the default).
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve(Box<ServeArgs>),
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a staff account.
+    Create {
+        /// Login name: 3–50 letters, digits, '.', '_' or '-'.
+        #[arg(long)]
+        username: String,
+        /// What the account may do.
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The person's full name.
+        #[arg(long)]
+        full_name: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password for an account; its sessions end.
+    SetPassword {
+        /// The account's username.
+        username: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// Parses the command line and runs the command.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(&cli.database)?;
+    match cli.command {
+        None => crate::server::serve(&cli.database, cli.serve).await,
+        Some(Command::Serve(args)) => crate::server::serve(&cli.database, *args).await,
+        Some(Command::Migrate) => {
+            let db = Database::connect(&cli.database.db_settings()).await?;
+            db.close().await;
+            println!("migrations applied");
+            Ok(())
+        }
+        Some(Command::User(cmd)) => run_user(&cli.database, cmd).await,
+    }
+}
+
+async fn run_user(database: &DatabaseArgs, cmd: UserCommand) -> anyhow::Result<()> {
+    let db = Database::connect(&database.db_settings()).await?;
+    let hasher = Hasher::new(1);
+    let result = match cmd {
+        UserCommand::Create {
+            username,
+            role,
+            full_name,
+            password_stdin,
+        } => {
+            let username =
+                Username::parse(&username).map_err(|e| anyhow::anyhow!("--username {e}"))?;
+            let full_name =
+                FullName::parse(&full_name).map_err(|e| anyhow::anyhow!("--full-name {e}"))?;
+            let password = read_password(password_stdin)?;
+            let new = staff::NewUser {
+                username,
+                full_name,
+                password,
+                role,
+                is_active: true,
+            };
+            staff::create(&db, &hasher, None, new, &Origin::cli())
+                .await
+                .map(|u| println!("created {} {} ({})", u.role.as_str(), u.username, u.id))
+        }
+        UserCommand::SetPassword {
+            username,
+            password_stdin,
+        } => {
+            let password = read_password(password_stdin)?;
+            staff::set_password(&db, &hasher, &username, password)
+                .await
+                .map(|u| {
+                    println!(
+                        "password changed for {}; their sessions have ended",
+                        u.username
+                    )
+                })
+        }
+    };
+    db.close().await;
+    result.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {
+    let raw = if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        first
+    };
+    NewPassword::parse(&raw).map_err(|e| anyhow::anyhow!("the password {e}"))
+}
+
+fn init_logging(args: &DatabaseArgs) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
+        .map_err(|e| anyhow::anyhow!("LOCACAR_LOG must be a level such as info or debug, or a filter such as locacar=debug: {e}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match args.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Settings: command-line flags, each backed by an environment variable (and so by `.env`).
+//! A bad value stops the start with one line naming the setting and what it accepts.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use crate::db::DbSettings;
+
+/// Where the data lives; needed by every command.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database to use: `sqlite://FILE` (created on first start) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://locacar.db",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Database connections per server process (PostgreSQL: all queries; SQLite: readers).
+    #[arg(long, env = "LOCACAR_DB_POOL_SIZE", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_pool_size: u32,
+
+    /// Seconds a request waits for a database connection before it is answered 503.
+    #[arg(long, env = "LOCACAR_DB_TIMEOUT_SECONDS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub db_timeout_seconds: u64,
+
+    /// Log level or filter, e.g. `info`, `debug`, `locacar=debug,sqlx=warn`.
+    #[arg(long, env = "LOCACAR_LOG", default_value = "info", global = true)]
+    pub log: String,
+
+    /// Log line format.
+    #[arg(long, env = "LOCACAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+impl DatabaseArgs {
+    pub fn db_settings(&self) -> DbSettings {
+        DbSettings {
+            url: self.database_url.clone(),
+            pool_size: self.db_pool_size,
+            acquire_timeout: Duration::from_secs(self.db_timeout_seconds),
+        }
+    }
+}
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines for a person.
+    Text,
+    /// One JSON object per line, for a log collector.
+    Json,
+}
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free one).
+    #[arg(long, env = "LOCACAR_BIND", default_value = "127.0.0.1:5000")]
+    pub bind: SocketAddr,
+
+    /// Development mode: enables /api/auth/create_test_user and cookies without `Secure`.
+    #[arg(long, env = "LOCACAR_DEV")]
+    pub dev: bool,
+
+    /// Browser origins allowed to call the API with credentials, comma-separated
+    /// (e.g. `http://localhost:3000`). None by default.
+    #[arg(long, env = "LOCACAR_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
+    /// Currency of every amount (ISO 4217 code).
+    #[arg(long, env = "LOCACAR_CURRENCY", default_value = "MAD", value_parser = parse_currency)]
+    pub currency: String,
+
+    /// Minutes beyond a whole rental day that are not billed.
+    #[arg(long, env = "LOCACAR_GRACE_MINUTES", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(0..=1440))]
+    pub grace_minutes: u32,
+
+    /// Password of the first admin, created when the database has no user yet.
+    /// When unset, a strong password is generated and printed once.
+    #[arg(long, env = "LOCACAR_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "LOCACAR_SESSION_IDLE_MINUTES", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(1..=10080))]
+    pub session_idle_minutes: u32,
+
+    /// Hours after login at which a session ends, however active.
+    #[arg(long, env = "LOCACAR_SESSION_MAX_HOURS", default_value_t = 12,
+          value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub session_max_hours: u32,
+
+    /// Failed logins allowed per username within the throttling window.
+    #[arg(long, env = "LOCACAR_LOGIN_MAX_FAILURES", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub login_max_failures: u32,
+
+    /// Failed logins allowed per client address within the throttling window.
+    #[arg(long, env = "LOCACAR_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..=100000))]
+    pub login_max_failures_per_address: u32,
+
+    /// Length of the login throttling window, in minutes.
+    #[arg(long, env = "LOCACAR_LOGIN_WINDOW_MINUTES", default_value_t = 15,
+          value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub login_window_minutes: u32,
+
+    /// Largest JSON request body accepted, in bytes.
+    #[arg(long, env = "LOCACAR_JSON_LIMIT_BYTES", default_value_t = 65536,
+          value_parser = clap::value_parser!(u64).range(1024..=16_777_216))]
+    pub json_limit_bytes: u64,
+}
+
+fn parse_currency(raw: &str) -> Result<String, String> {
+    if raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(raw.to_owned())
+    } else {
+        Err(
+            "LOCACAR_CURRENCY must be a 3-letter upper-case ISO 4217 code such as MAD or EUR"
+                .into(),
+        )
+    }
+}
+
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let origin = raw.trim().trim_end_matches('/');
+    let valid = (origin.starts_with("http://") || origin.starts_with("https://"))
+        && !origin["https://".len().min(origin.len())..].contains('/');
+    if valid && origin.parse::<axum::http::HeaderValue>().is_ok() {
+        Ok(origin.to_owned())
+    } else {
+        Err(format!(
+            "LOCACAR_CORS_ORIGINS entries must be origins like https://desk.example.com, got {raw:?}"
+        ))
+    }
+}
+
+impl ServeArgs {
+    pub fn session_idle(&self) -> Duration {
+        Duration::from_secs(u64::from(self.session_idle_minutes) * 60)
+    }
+
+    pub fn session_max(&self) -> Duration {
+        Duration::from_secs(u64::from(self.session_max_hours) * 3600)
+    }
+
+    pub fn login_window(&self) -> Duration {
+        Duration::from_secs(u64::from(self.login_window_minutes) * 60)
+    }
+}

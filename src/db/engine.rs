@@ -1,0 +1,210 @@
+//! Everything that differs between SQLite and PostgreSQL, in one place.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::{AnyConnection, Connection, Executor, Row};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The database engine behind a `DATABASE_URL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            anyhow::bail!(
+                "DATABASE_URL must start with sqlite: (e.g. sqlite://locacar.db) or postgres:// (e.g. postgres://user@host/db)"
+            )
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+
+    /// SQLite files are created on first start.
+    pub fn normalise_url(self, url: &str) -> String {
+        match self {
+            Engine::Sqlite if !url.contains("mode=") && !url.contains(":memory:") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_owned(),
+        }
+    }
+
+    /// Per-connection settings. SQLite: WAL and `synchronous=FULL` so that an acknowledged
+    /// write survives a power cut, foreign keys on, and a wait instead of an error when
+    /// another process holds the write lock.
+    pub async fn configure(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+        if self == Engine::Sqlite {
+            conn.execute(sqlx::raw_sql(
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Opens a configured connection outside the pool.
+    pub async fn connect_one(self, url: &str) -> anyhow::Result<AnyConnection> {
+        let mut conn = AnyConnection::connect(url).await?;
+        self.configure(&mut conn).await?;
+        Ok(conn)
+    }
+
+    /// Creates the SQLite file's folder if needed and applies the migrations.
+    pub async fn prepare(self, url: &str) -> anyhow::Result<()> {
+        if self == Engine::Sqlite {
+            if let Some(dir) = sqlite_path(url).and_then(|p| p.parent().map(Path::to_path_buf)) {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(&dir)?;
+                }
+            }
+        }
+        self.migrate(url).await
+    }
+
+    async fn migrate(self, url: &str) -> anyhow::Result<()> {
+        let migrator = match self {
+            Engine::Sqlite => &SQLITE_MIGRATIONS,
+            Engine::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        // PostgreSQL serialises concurrent migrators with an advisory lock. SQLite has none:
+        // a process that lost the race finds the migration applied when it tries again.
+        let mut attempt = 0;
+        loop {
+            let mut conn = self.connect_one(url).await?;
+            let result = migrator.run(&mut conn).await;
+            let _ = conn.close().await;
+            match result {
+                Ok(()) => return Ok(()),
+                Err(e) if self == Engine::Sqlite && attempt < 5 => {
+                    attempt += 1;
+                    tracing::debug!(error = %e, attempt, "migration raced another process; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+                Err(e) => return Err(anyhow::anyhow!("applying migrations failed: {e}")),
+            }
+        }
+    }
+
+    /// The statement that opens a write transaction.
+    pub fn begin_write(self) -> &'static str {
+        match self {
+            // Take the write lock up front: the transaction can never fail halfway
+            // because another writer got there first.
+            Engine::Sqlite => "BEGIN IMMEDIATE",
+            Engine::Postgres => "BEGIN ISOLATION LEVEL SERIALIZABLE",
+        }
+    }
+
+    /// Reads back the durability settings in force.
+    pub async fn durability_report(self, conn: &mut AnyConnection) -> anyhow::Result<Durability> {
+        let settings: &[(&str, &str)] = match self {
+            Engine::Sqlite => &[
+                ("journal_mode", "PRAGMA journal_mode"),
+                ("synchronous", "PRAGMA synchronous"),
+                ("foreign_keys", "PRAGMA foreign_keys"),
+            ],
+            Engine::Postgres => &[
+                ("fsync", "SHOW fsync"),
+                ("synchronous_commit", "SHOW synchronous_commit"),
+                ("full_page_writes", "SHOW full_page_writes"),
+            ],
+        };
+        let mut values = Vec::new();
+        for (name, query) in settings {
+            let row = sqlx::query(query).fetch_one(&mut *conn).await?;
+            let value = row
+                .try_get::<String, _>(0)
+                .or_else(|_| row.try_get::<i64, _>(0).map(|v| v.to_string()))?;
+            values.push((*name, value));
+        }
+        Ok(Durability(values))
+    }
+}
+
+/// Durability-related settings as read from the database.
+pub struct Durability(Vec<(&'static str, String)>);
+
+impl fmt::Display for Durability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        f.write_str(&parts.join(" "))
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<&Path> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
+}
+
+/// Whether the error means the database cannot be reached (a 503), not that the query failed.
+pub fn is_connection_error(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // SQLITE_BUSY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, in any extended form.
+                let primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(0);
+                matches!(primary, 5 | 10 | 13 | 14)
+            } else {
+                // PostgreSQL: connection exceptions, shutdown, disk full, too many connections.
+                code.starts_with("08")
+                    || matches!(&*code, "57P01" | "57P02" | "57P03" | "53100" | "53300")
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Whether a PostgreSQL transaction failed only because of a concurrent one and may be retried.
+pub fn is_retryable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40001" | "40P01")),
+        _ => false,
+    }
+}
+
+/// The name of the unique index or constraint a write violated, if that is what failed.
+/// PostgreSQL names the constraint; SQLite names the columns (`table.column, …`).
+pub fn unique_violation(e: &sqlx::Error) -> Option<String> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    if db.kind() != sqlx::error::ErrorKind::UniqueViolation {
+        return None;
+    }
+    Some(match db.constraint() {
+        Some(name) => name.to_owned(),
+        None => db
+            .message()
+            .trim_start_matches("UNIQUE constraint failed: ")
+            .to_owned(),
+    })
+}

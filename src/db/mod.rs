@@ -1,0 +1,117 @@
+//! Persistence: one `Database` for both engines, and one module per resource.
+//!
+//! Every query is written once, in SQL both SQLite and PostgreSQL understand (`$1`
+//! placeholders, integers for instants and flags). What truly differs between the
+//! engines lives in [`engine`]: connection set-up, how a write transaction starts,
+//! how errors are classified and the migrations.
+
+pub mod audit;
+mod engine;
+pub mod login_attempts;
+pub mod sessions;
+mod sql;
+pub mod users;
+mod writer;
+
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use sqlx::any::AnyPoolOptions;
+use sqlx::pool::PoolConnection;
+use sqlx::Any;
+use sqlx::AnyPool;
+
+pub use engine::{is_connection_error, unique_violation, Engine};
+pub use sql::Sql;
+
+use crate::error::{AppError, AppResult};
+
+/// The connection a repository function works on, inside or outside a transaction.
+pub type Conn = sqlx::AnyConnection;
+
+/// Storage settings, taken from the configuration.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    pub url: String,
+    /// Connections in the pool (PostgreSQL: all queries; SQLite: readers).
+    pub pool_size: u32,
+    /// How long a request waits for a connection before it gets a 503.
+    pub acquire_timeout: Duration,
+}
+
+/// A handle on the database, cheap to clone.
+#[derive(Clone)]
+pub struct Database {
+    engine: Engine,
+    pool: AnyPool,
+    writer: writer::Writer,
+}
+
+impl Database {
+    /// Connects, applies the embedded migrations, and starts the writer.
+    pub async fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let engine = Engine::from_url(&settings.url)?;
+        let url = engine.normalise_url(&settings.url);
+        engine.prepare(&url).await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(settings.pool_size)
+            .min_connections(0)
+            .acquire_timeout(settings.acquire_timeout)
+            .after_connect(move |conn, _| Box::pin(async move { engine.configure(conn).await }))
+            .connect_lazy(&url)?;
+        let writer = writer::Writer::start(engine, &url, pool.clone()).await?;
+        let db = Database {
+            engine,
+            pool,
+            writer,
+        };
+        db.check_durability().await?;
+        Ok(db)
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// A connection for reading. Never used to write: writes go through [`write`](Self::write).
+    pub async fn read(&self) -> AppResult<PoolConnection<Any>> {
+        self.pool.acquire().await.map_err(AppError::from)
+    }
+
+    /// Runs `work` as one write transaction that behaves as if it ran alone:
+    /// on SQLite by the single writer (`BEGIN IMMEDIATE`), on PostgreSQL at
+    /// `SERIALIZABLE` isolation, retried on a serialisation failure (hence `Fn`).
+    /// An `Err` from `work` rolls everything back. The transaction runs to its end
+    /// even if the caller goes away, so it is never cut in the middle.
+    pub async fn write<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
+    {
+        self.writer.run(work).await
+    }
+
+    /// Whether the database answers a trivial query within `timeout`.
+    pub async fn is_ready(&self, timeout: Duration) -> bool {
+        let probe = async {
+            let mut conn = self.pool.acquire().await?;
+            sqlx::query("SELECT 1").execute(&mut *conn).await
+        };
+        matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok(_))) && self.writer.is_alive()
+    }
+
+    /// Logs the settings that make an acknowledged write durable.
+    async fn check_durability(&self) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        let report = self.engine.durability_report(&mut conn).await?;
+        tracing::info!(engine = self.engine.name(), %report, "database durability settings");
+        Ok(())
+    }
+
+    /// Finishes queued writes and closes every connection.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,59 @@
+//! Building SQL with a varying set of filters, numbering `$n` placeholders as both engines expect.
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::{Any, Arguments, Encode, FromRow, Type};
+
+use super::Conn;
+
+/// A SQL text and its arguments, built piece by piece.
+#[derive(Default)]
+pub struct Sql {
+    text: String,
+    args: AnyArguments<'static>,
+    count: usize,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_owned(),
+            ..Default::default()
+        }
+    }
+
+    /// Appends raw SQL (never user input).
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'static + Send + Encode<'static, Any> + Type<Any>,
+    {
+        self.count += 1;
+        self.text.push('$');
+        self.text.push_str(&self.count.to_string());
+        // Adding to AnyArguments only fails for types Any cannot carry, which would not compile.
+        let _ = self.args.add(value);
+        self
+    }
+
+    /// Runs the query and maps every row.
+    pub async fn fetch_all<T>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error>
+    where
+        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        sqlx::query_as_with(&self.text, self.args)
+            .fetch_all(conn)
+            .await
+    }
+
+    /// Runs a query that yields one integer (a count).
+    pub async fn fetch_count(self, conn: &mut Conn) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar_with(&self.text, self.args)
+            .fetch_one(conn)
+            .await
+    }
+}

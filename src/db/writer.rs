@@ -1,0 +1,214 @@
+//! Running write transactions.
+//!
+//! SQLite: one writer task owns the only connection that writes. Requests hand it
+//! jobs; it runs each in its own transaction and answers only after the commit.
+//! Because the job is split into "run" and "deliver after commit", batching many
+//! jobs under one commit (group commit, one fsync for many requests) changes this
+//! file only.
+//!
+//! PostgreSQL: any pooled connection writes, at `SERIALIZABLE`, retried on a
+//! serialisation failure.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use sqlx::AnyPool;
+use sqlx::{Connection, Executor};
+use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::task::JoinHandle;
+
+use super::engine::{is_retryable, Engine};
+use super::Conn;
+use crate::error::{AppError, AppResult};
+
+/// How many times a PostgreSQL transaction is retried after a serialisation failure.
+const MAX_RETRIES: u32 = 20;
+/// How many jobs may wait for the SQLite writer before callers wait to enqueue.
+const QUEUE_DEPTH: usize = 1024;
+
+/// Called once the fate of the transaction is known, with the commit's outcome.
+type Deliver = Box<dyn FnOnce(AppResult<()>) + Send>;
+
+/// A write job with its result type erased, so one queue carries every kind of write.
+type Job = Box<dyn for<'c> FnOnce(&'c mut Conn) -> BoxFuture<'c, (bool, Deliver)> + Send>;
+
+#[derive(Clone)]
+pub enum Writer {
+    Sqlite(Arc<SqliteWriter>),
+    Postgres(AnyPool),
+}
+
+pub struct SqliteWriter {
+    queue: Mutex<Option<mpsc::Sender<Job>>>,
+    task: Mutex<Option<JoinHandle<()>>>,
+    alive: Arc<AtomicBool>,
+}
+
+impl Writer {
+    pub async fn start(engine: Engine, url: &str, pool: AnyPool) -> anyhow::Result<Self> {
+        match engine {
+            Engine::Postgres => Ok(Writer::Postgres(pool)),
+            Engine::Sqlite => {
+                let conn = engine.connect_one(url).await?;
+                let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+                let alive = Arc::new(AtomicBool::new(true));
+                let task = tokio::spawn(sqlite_writer_loop(conn, rx, alive.clone()));
+                Ok(Writer::Sqlite(Arc::new(SqliteWriter {
+                    queue: Mutex::new(Some(tx)),
+                    task: Mutex::new(Some(task)),
+                    alive,
+                })))
+            }
+        }
+    }
+
+    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
+    {
+        match self {
+            Writer::Sqlite(w) => w.run(work).await,
+            Writer::Postgres(pool) => {
+                let pool = pool.clone();
+                // Spawned so that a caller that goes away cannot cut the transaction short.
+                tokio::spawn(run_postgres(pool, work))
+                    .await
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("write task failed: {e}")))?
+            }
+        }
+    }
+
+    pub fn is_alive(&self) -> bool {
+        match self {
+            Writer::Sqlite(w) => w.alive.load(Ordering::Relaxed),
+            Writer::Postgres(_) => true,
+        }
+    }
+
+    /// Lets queued jobs finish, then stops the writer.
+    pub async fn close(&self) {
+        if let Writer::Sqlite(w) = self {
+            w.queue.lock().await.take();
+            if let Some(task) = w.task.lock().await.take() {
+                let _ = task.await;
+            }
+        }
+    }
+}
+
+impl SqliteWriter {
+    async fn run<T, F>(&self, work: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<AppResult<T>>();
+        let job: Job = Box::new(move |conn| {
+            Box::pin(async move {
+                let outcome = AssertUnwindSafe(work(conn)).catch_unwind().await;
+                let result = outcome.unwrap_or_else(|_| {
+                    Err(AppError::Internal(anyhow::anyhow!("a write job panicked")))
+                });
+                match result {
+                    Ok(value) => {
+                        let deliver: Deliver = Box::new(move |commit: AppResult<()>| {
+                            let _ = tx.send(commit.map(|()| value));
+                        });
+                        (true, deliver)
+                    }
+                    Err(e) => {
+                        let deliver: Deliver = Box::new(move |_| {
+                            let _ = tx.send(Err(e));
+                        });
+                        (false, deliver)
+                    }
+                }
+            })
+        });
+        let sender = self.queue.lock().await.clone();
+        let Some(sender) = sender else {
+            return Err(AppError::Unavailable("the server is shutting down".into()));
+        };
+        if sender.send(job).await.is_err() {
+            return Err(AppError::Unavailable(
+                "the database writer has stopped".into(),
+            ));
+        }
+        rx.await.unwrap_or_else(|_| {
+            Err(AppError::Unavailable(
+                "the write transaction could not be run".into(),
+            ))
+        })
+    }
+}
+
+async fn sqlite_writer_loop(mut conn: Conn, mut jobs: mpsc::Receiver<Job>, alive: Arc<AtomicBool>) {
+    while let Some(job) = jobs.recv().await {
+        if let Err(e) = conn.execute(Engine::Sqlite.begin_write()).await {
+            // Dropping the job answers its caller with a 503.
+            tracing::warn!(error = %e, "could not begin a write transaction");
+            let _ = conn.execute("ROLLBACK").await;
+            continue;
+        }
+        let (ok, deliver) = job(&mut conn).await;
+        let end = if ok { "COMMIT" } else { "ROLLBACK" };
+        let commit = conn.execute(end).await.map(|_| ()).map_err(AppError::from);
+        if commit.is_err() {
+            // Leave no transaction open behind a failed commit.
+            let _ = conn.execute("ROLLBACK").await;
+        }
+        deliver(commit);
+    }
+    alive.store(false, Ordering::Relaxed);
+    let _ = conn.close().await;
+}
+
+async fn run_postgres<T, F>(pool: AnyPool, work: F) -> AppResult<T>
+where
+    F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
+{
+    let mut attempt = 0;
+    loop {
+        let mut conn = pool.acquire().await?;
+        conn.execute(Engine::Postgres.begin_write()).await?;
+        let result = match work(&mut conn).await {
+            Ok(value) => conn
+                .execute("COMMIT")
+                .await
+                .map(|_| value)
+                .map_err(AppError::from),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(value) => return Ok(value),
+            Err(e) => {
+                // After a failed COMMIT PostgreSQL has already ended the transaction;
+                // the ROLLBACK is then a harmless warning.
+                if conn.execute("ROLLBACK").await.is_err() {
+                    // A connection in an unknown state must not go back to the pool.
+                    let _ = conn.detach().close().await;
+                }
+                let retry = matches!(&e, AppError::Database(db) if is_retryable(db));
+                if retry && attempt < MAX_RETRIES {
+                    attempt += 1;
+                    tokio::time::sleep(backoff(attempt)).await;
+                    continue;
+                }
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// A short randomised pause, growing with the attempt, so that retrying
+/// transactions do not collide again in lock step.
+fn backoff(attempt: u32) -> Duration {
+    use rand::Rng;
+    let ceiling = 2u64.saturating_pow(attempt.min(7));
+    Duration::from_millis(rand::thread_rng().gen_range(1..=ceiling))
+}

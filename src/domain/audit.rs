@@ -1,0 +1,82 @@
+//! What the audit trail records: which action, on which kind of entity, and what changed.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Every kind of change the audit trail knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuditAction {
+    LoginSuccess,
+    LoginAttemptFailure,
+    Logout,
+    ChangePassword,
+    CreateManager,
+    UpdateManager,
+    DeleteManager,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::LoginSuccess => "LOGIN_SUCCESS",
+            AuditAction::LoginAttemptFailure => "LOGIN_ATTEMPT_FAILURE",
+            AuditAction::Logout => "LOGOUT",
+            AuditAction::ChangePassword => "CHANGE_PASSWORD",
+            AuditAction::CreateManager => "CREATE_MANAGER",
+            AuditAction::UpdateManager => "UPDATE_MANAGER",
+            AuditAction::DeleteManager => "DELETE_MANAGER",
+        }
+    }
+}
+
+/// The kinds of entity an audit entry can be about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum EntityType {
+    User,
+}
+
+impl EntityType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityType::User => "User",
+        }
+    }
+}
+
+/// The top-level fields whose values differ between two JSON documents, sorted.
+/// A missing document (creation, deletion) counts every field of the other as changed.
+pub fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let as_map = |v: Option<&Value>| v.and_then(Value::as_object).unwrap_or(&empty).clone();
+    let (before, after) = (as_map(before), as_map(after));
+    let mut fields: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|k| before.get(*k) != after.get(*k))
+        .cloned()
+        .collect();
+    fields.sort();
+    fields.dedup();
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_differing_fields_are_listed() {
+        let before = json!({"a": 1, "b": "x", "c": true});
+        let after = json!({"a": 1, "b": "y", "d": null});
+        assert_eq!(changed_fields(Some(&before), Some(&after)), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn creation_lists_every_field() {
+        let after = json!({"b": 1, "a": 2});
+        assert_eq!(changed_fields(None, Some(&after)), ["a", "b"]);
+        assert!(changed_fields(None, None).is_empty());
+    }
+}

@@ -1,0 +1,10 @@
+//! Business rules and value types. Nothing here knows about HTTP or SQL,
+//! so every rule can be unit-tested on its own.
+
+pub mod audit;
+pub mod id;
+pub mod password;
+pub mod text;
+pub mod time;
+pub mod user;
+pub mod validation;

@@ -1,0 +1,55 @@
+//! Rules shared by every free-text field.
+
+/// Checks a free-text value: trimmed, not empty, at most `max` characters and free of
+/// control characters (a NUL byte cannot be stored by PostgreSQL, and none belongs in a name).
+pub fn clean_text(raw: &str, max: usize) -> Result<String, String> {
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    if trimmed.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err("must not contain control characters".to_owned());
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Lower-cased text used for case-insensitive search, computed once on write
+/// so that both engines compare the same bytes.
+pub fn search_key(parts: &[&str]) -> String {
+    parts.join(" ").to_lowercase()
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern matching `needle` anywhere.
+pub fn contains_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for c in needle.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_checked() {
+        assert_eq!(clean_text("  Amal  ", 10).unwrap(), "Amal");
+        assert!(clean_text("   ", 10).is_err());
+        assert!(clean_text("a\0b", 10).is_err());
+        assert!(clean_text("abcdef", 5).is_err());
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(contains_pattern("A_b%"), "%a\\_b\\%%");
+    }
+}

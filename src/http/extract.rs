@@ -1,0 +1,345 @@
+//! Request extractors: parse and check at the edge, so handlers receive trusted values.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
+use axum::http::{header, request::Parts};
+use axum_extra::extract::CookieJar;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use super::AppState;
+use crate::domain::id::Id;
+use crate::domain::user::Role;
+use crate::domain::validation::FieldErrors;
+use crate::error::AppError;
+use crate::services::auth::{self, Authenticated, SessionToken};
+use crate::services::{Actor, Origin};
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "locacar_session";
+
+/// The session token the browser sent, if it is shaped like one of ours.
+pub fn session_token(jar: &CookieJar) -> Option<SessionToken> {
+    jar.get(SESSION_COOKIE)
+        .and_then(|c| SessionToken::from_cookie(c.value()))
+}
+
+/// Any logged-in staff member (admin or manager).
+pub struct Staff(pub Authenticated);
+
+/// A logged-in admin.
+pub struct Admin(pub Authenticated);
+
+impl Staff {
+    pub fn actor(&self) -> Actor {
+        Actor::from(&self.0.user)
+    }
+}
+
+impl Admin {
+    pub fn actor(&self) -> Actor {
+        Actor::from(&self.0.user)
+    }
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(found) = parts.extensions.get::<Authenticated>() {
+            return Ok(Staff(found.clone()));
+        }
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token =
+            session_token(&jar).ok_or(AppError::Unauthenticated("authentication required"))?;
+        let found = auth::authenticate(&state.db, &state.auth, &token)
+            .await?
+            .ok_or(AppError::Unauthenticated(
+                "your session has ended; please log in again",
+            ))?;
+        tracing::Span::current().record("user_id", tracing::field::display(found.user.id));
+        parts.extensions.insert(found.clone());
+        Ok(Staff(found))
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Staff(found) = Staff::from_request_parts(parts, state).await?;
+        if found.user.role != Role::Admin {
+            return Err(AppError::Forbidden("only an admin may do this".into()));
+        }
+        Ok(Admin(found))
+    }
+}
+
+/// Where the request came from: the peer address and the user agent.
+pub struct ClientOrigin(pub Origin);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientOrigin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(512)
+            .collect();
+        Ok(ClientOrigin(Origin { ip, user_agent }))
+    }
+}
+
+/// A document id from the path; anything else is a 400.
+pub struct PathId(pub Id);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::BadRequest("malformed path".into()))?;
+        raw.parse()
+            .map(PathId)
+            .map_err(|e| AppError::BadRequest(format!("id {raw:?} is {e}")))
+    }
+}
+
+/// A JSON body: at most the configured size, well-formed (else 400), an object whose
+/// every key is a field of `T` (else 422 naming it), with values of the right types.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let limit = usize::try_from(state.config.json_limit_bytes).unwrap_or(usize::MAX);
+        let bytes = Bytes::from_request(
+            req.map(|b| axum::body::Body::new(http_body_util::Limited::new(b, limit))),
+            &(),
+        )
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+        parse_json_object(&bytes).map(JsonBody)
+    }
+}
+
+/// The parsing steps of [`JsonBody`], separate so they can be tested without HTTP.
+pub fn parse_json_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    let Some(object) = value.as_object() else {
+        return Err(AppError::Validation {
+            message: "the body must be a JSON object".into(),
+            fields: FieldErrors::default(),
+        });
+    };
+    let known = serde_aux::serde_introspection::serde_introspect::<T>();
+    let mut unknown = FieldErrors::default();
+    for key in object.keys().filter(|k| !known.contains(&k.as_str())) {
+        unknown.add(key, "is not a field you can set");
+    }
+    unknown.finish()?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." {
+            "body".to_owned()
+        } else {
+            field
+        };
+        let problem = e.inner().to_string();
+        let problem = problem
+            .split(" at line ")
+            .next()
+            .unwrap_or(&problem)
+            .to_owned();
+        FieldErrors::single(&field, problem).into_error()
+    })
+}
+
+/// For `PUT` bodies: tells a field that is absent (`None`) from one set to `null` (`Some(None)`).
+pub fn nullable<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Query-string parameters, checked by name so a bad one gives a 400 naming it.
+pub struct QueryParams(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let query = parts.uri.query().unwrap_or("");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|_| AppError::BadRequest("malformed query string".into()))?;
+        let mut map = HashMap::new();
+        for (k, v) in pairs {
+            if map.insert(k.clone(), v).is_some() {
+                return Err(AppError::BadRequest(format!(
+                    "query parameter {k:?} is given twice"
+                )));
+            }
+        }
+        Ok(QueryParams(map))
+    }
+}
+
+fn bad_param(name: &str, problem: &str) -> AppError {
+    AppError::BadRequest(format!("query parameter {name:?} {problem}"))
+}
+
+/// A page of a list, from `page` and `perPage`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl PageRequest {
+    pub fn offset(self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}
+
+/// A sort order from `sort=field` or `sort=-field`.
+#[derive(Debug, Clone, Copy)]
+pub struct SortRequest<F> {
+    pub field: F,
+    pub descending: bool,
+}
+
+impl QueryParams {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// `page` (from 1, default 1) and `perPage` (1–100, default 20).
+    pub fn page(&self) -> Result<PageRequest, AppError> {
+        let number = |name: &str, default: i64, max: i64| -> Result<i64, AppError> {
+            match self.get(name) {
+                None => Ok(default),
+                Some(raw) => match raw.parse::<i64>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(n),
+                    _ => Err(bad_param(
+                        name,
+                        &format!("must be a whole number from 1 to {max}"),
+                    )),
+                },
+            }
+        };
+        Ok(PageRequest {
+            page: number("page", 1, 1_000_000)?,
+            per_page: number("perPage", 20, 100)?,
+        })
+    }
+
+    /// `sort`, among the `allowed` field names.
+    pub fn sort<F: Copy>(
+        &self,
+        allowed: &[(&str, F)],
+        default: F,
+    ) -> Result<SortRequest<F>, AppError> {
+        let Some(raw) = self.get("sort") else {
+            return Ok(SortRequest {
+                field: default,
+                descending: false,
+            });
+        };
+        let (name, descending) = match raw.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (raw, false),
+        };
+        let field = allowed
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = allowed.iter().map(|(n, _)| *n).collect();
+                bad_param(
+                    "sort",
+                    &format!(
+                        "must be one of {} (with - for descending)",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+        Ok(SortRequest { field, descending })
+    }
+
+    /// A `true`/`false` filter.
+    pub fn bool(&self, name: &str) -> Result<Option<bool>, AppError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(_) => Err(bad_param(name, "must be true or false")),
+        }
+    }
+
+    /// A free-text filter; blank means no filter.
+    pub fn text(&self, name: &str) -> Result<Option<String>, AppError> {
+        match self.get(name).map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) if t.chars().count() > 200 => {
+                Err(bad_param(name, "must be at most 200 characters"))
+            }
+            Some(t) if t.contains('\0') => Err(bad_param(name, "must not contain NUL characters")),
+            Some(t) => Ok(Some(t.to_owned())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    struct Body {
+        full_name: Option<String>,
+        is_active: Option<bool>,
+    }
+
+    fn status(r: Result<Body, AppError>) -> u16 {
+        r.err().map(|e| e.status().as_u16()).unwrap_or(200)
+    }
+
+    #[test]
+    fn malformed_json_is_400_and_wrong_shapes_are_422() {
+        assert_eq!(status(parse_json_object(b"{")), 400);
+        assert_eq!(status(parse_json_object(b"[1]")), 422);
+        assert_eq!(status(parse_json_object(br#"{"isActive": "yes"}"#)), 422);
+        assert_eq!(
+            status(parse_json_object(br#"{"fullName": "A", "isActive": true}"#)),
+            200
+        );
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        match parse_json_object::<Body>(br#"{"role": "admin"}"#) {
+            Err(AppError::Validation { fields, .. }) => {
+                assert!(fields.as_map().contains_key("role"))
+            }
+            other => panic!("expected a 422, got {other:?}"),
+        }
+    }
+}

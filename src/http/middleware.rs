@@ -1,0 +1,156 @@
+//! Middleware: request ids and logs, panics as 500s, CORS, the CSRF content-type rule,
+//! and the guarantee that every error response has the contract's JSON body.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::config::ServeArgs;
+use crate::error::{status_error_response, AppError};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The outer layers, applied to every request, matched or not.
+pub fn wrap(app: Router, config: &ServeArgs) -> Router {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_else(|| "unmatched".into());
+            let request_id = req
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                route = %route,
+                request_id = %request_id,
+                user_id = tracing::field::Empty,
+            )
+        })
+        .on_request(())
+        .on_response(
+            |res: &axum::http::Response<_>, latency: Duration, _span: &Span| {
+                tracing::info!(
+                    status = res.status().as_u16(),
+                    latency_ms = latency.as_secs_f64() * 1000.0,
+                    "request finished"
+                );
+            },
+        )
+        .on_failure(());
+    let layers = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(CatchPanicLayer::custom(|_| {
+            tracing::error!("a request handler panicked");
+            AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+        }))
+        .layer(cors(config));
+    app.layer(axum::middleware::map_response(json_error_bodies))
+        .layer(layers)
+}
+
+fn cors(config: &ServeArgs) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_credentials(true)
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE, REQUEST_ID])
+        .expose_headers([REQUEST_ID, header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
+}
+
+/// Errors produced outside our handlers (a 405 from routing, a 413 from a body limit, …)
+/// come without a body; give them the contract's JSON body.
+async fn json_error_bodies(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.as_u16() < 400 || is_json {
+        return response;
+    }
+    let message = status.canonical_reason().unwrap_or("error").to_lowercase();
+    let mut fresh = status_error_response(status, &message);
+    for name in [header::RETRY_AFTER, header::ALLOW] {
+        if let Some(v) = response.headers().get(&name) {
+            fresh.headers_mut().insert(name, v.clone());
+        }
+    }
+    fresh
+}
+
+/// The CSRF defence of the contract: a request that changes state must declare a JSON body.
+/// A browser cannot send that content type across sites without a CORS preflight, which
+/// only the configured origins pass. A `DELETE` without a body is accepted: browsers
+/// cannot send one from a form either.
+pub async fn require_json_content_type(req: Request<Body>, next: Next) -> Response {
+    let needs_json = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH)
+        || (req.method() == Method::DELETE && req.headers().contains_key(header::CONTENT_TYPE));
+    if needs_json && !is_json(req.headers().get(header::CONTENT_TYPE)) {
+        return AppError::UnsupportedMediaType(
+            "this request needs Content-Type: application/json".into(),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+fn is_json(value: Option<&HeaderValue>) -> bool {
+    let Some(Ok(value)) = value.map(HeaderValue::to_str) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        let ok = |s: &str| is_json(Some(&HeaderValue::from_str(s).unwrap()));
+        assert!(ok("application/json"));
+        assert!(ok("Application/JSON; charset=utf-8"));
+        assert!(!ok("text/plain"));
+        assert!(!ok("application/jsonp"));
+        assert!(!is_json(None));
+    }
+
+    #[tokio::test]
+    async fn bodiless_errors_get_the_json_body() {
+        let bare = Response::builder()
+            .status(StatusCode::METHOD_NOT_ALLOWED)
+            .body(Body::empty())
+            .unwrap();
+        let fixed = json_error_bodies(bare).await;
+        let bytes = axum::body::to_bytes(fixed.into_body(), 1024).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["code"], "method_not_allowed");
+    }
+}

@@ -1,0 +1,84 @@
+//! The HTTP API: routes, the middleware every request passes through, and thin handlers.
+
+mod auth;
+pub mod extract;
+mod managers;
+mod middleware;
+mod ops;
+
+use std::sync::Arc;
+
+use axum::routing::{get, post, put};
+use axum::Router;
+use serde::Serialize;
+
+use crate::config::ServeArgs;
+use crate::db::Database;
+use crate::error::AppError;
+use crate::services::auth::AuthPolicy;
+use crate::services::hashing::Hasher;
+use extract::PageRequest;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Database,
+    pub hasher: Hasher,
+    pub auth: AuthPolicy,
+    pub config: Arc<ServeArgs>,
+}
+
+/// The contract's list envelope.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPage<T> {
+    items: Vec<T>,
+    total: i64,
+    page: i64,
+    per_page: i64,
+}
+
+impl<T> ListPage<T> {
+    pub fn new(items: Vec<T>, total: i64, page: PageRequest) -> Self {
+        ListPage {
+            items,
+            total,
+            page: page.page,
+            per_page: page.per_page,
+        }
+    }
+}
+
+/// Every route of the API, with its middleware.
+pub fn router(state: AppState) -> Router {
+    let mut auth_routes = Router::new()
+        .route("/login", post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/status", get(auth::status))
+        .route("/password", put(auth::change_password));
+    if state.config.dev {
+        auth_routes = auth_routes.route("/create_test_user", post(auth::create_test_user));
+    }
+    let api = Router::new()
+        .nest("/auth", auth_routes)
+        .route("/managers", get(managers::list).post(managers::create))
+        .route(
+            "/managers/{id}",
+            get(managers::get)
+                .put(managers::update)
+                .delete(managers::delete),
+        )
+        .route("/meta", get(ops::meta));
+
+    let app = Router::new()
+        .nest("/api", api)
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route_layer(axum::middleware::from_fn(
+            middleware::require_json_content_type,
+        ))
+        .fallback(|| async { AppError::NotFound("no such route".into()) })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .with_state(state.clone());
+    middleware::wrap(app, &state.config)
+}

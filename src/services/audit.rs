@@ -1,0 +1,84 @@
+//! The one way every change is recorded: an audit entry written on the same
+//! connection, inside the same transaction, as the change itself.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::{Actor, Origin};
+use crate::db::{self, Conn};
+use crate::domain::audit::{changed_fields, AuditAction, EntityType};
+use crate::domain::id::Id;
+use crate::domain::time::Timestamp;
+use crate::error::AppResult;
+
+/// A change to record.
+pub struct Change<'a> {
+    pub action: AuditAction,
+    pub entity: Option<(EntityType, Id)>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    /// Who acted; `None` for anonymous actions such as a failed login.
+    pub actor: Option<&'a Actor>,
+    /// Extra facts for `details` (e.g. the username tried in a failed login).
+    pub extra: Option<Value>,
+}
+
+impl<'a> Change<'a> {
+    pub fn new(action: AuditAction, actor: Option<&'a Actor>) -> Self {
+        Change {
+            action,
+            entity: None,
+            before: None,
+            after: None,
+            actor,
+            extra: None,
+        }
+    }
+
+    pub fn entity(mut self, kind: EntityType, id: Id) -> Self {
+        self.entity = Some((kind, id));
+        self
+    }
+
+    pub fn before(mut self, doc: &impl Serialize) -> Self {
+        self.before = serde_json::to_value(doc).ok();
+        self
+    }
+
+    pub fn after(mut self, doc: &impl Serialize) -> Self {
+        self.after = serde_json::to_value(doc).ok();
+        self
+    }
+
+    pub fn extra(mut self, extra: Value) -> Self {
+        self.extra = Some(extra);
+        self
+    }
+}
+
+/// Writes the entry for `change`. Call it on the transaction's connection.
+pub async fn record(conn: &mut Conn, origin: &Origin, change: Change<'_>) -> AppResult<()> {
+    let mut changed = changed_fields(change.before.as_ref(), change.after.as_ref());
+    changed.retain(|f| f != "updatedAt");
+    let mut details = json!({
+        "ipAddress": origin.ip,
+        "userAgent": origin.user_agent,
+        "changedFields": changed,
+    });
+    if let (Some(Value::Object(extra)), Some(map)) = (change.extra, details.as_object_mut()) {
+        map.extend(extra);
+    }
+    let entry = db::audit::NewEntry {
+        timestamp: Timestamp::now(),
+        user_id: change.actor.map(|a| a.id),
+        user_username: change.actor.map(|a| a.username.clone()),
+        action: change.action,
+        entity_type: change.entity.map(|(t, _)| t),
+        entity_id: change.entity.map(|(_, id)| id),
+        details,
+        before: change.before,
+        after: change.after,
+    };
+    db::audit::insert(conn, &entry).await?;
+    Ok(())
+}

@@ -1,0 +1,364 @@
+//! Logging in and out, sessions, password changes, and login throttling.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::audit::{self, Change};
+use super::hashing::Hasher;
+use super::{Actor, Origin};
+use crate::db::{login_attempts, sessions, users, Database};
+use crate::domain::audit::{AuditAction, EntityType};
+use crate::domain::password::Verification;
+use crate::domain::time::Timestamp;
+use crate::domain::user::{username_key, NewPassword, User};
+use crate::error::{AppError, AppResult};
+
+/// Session lifetimes and login throttling limits.
+#[derive(Debug, Clone)]
+pub struct AuthPolicy {
+    pub session_idle: Duration,
+    pub session_max: Duration,
+    pub max_failures_per_username: i64,
+    pub max_failures_per_address: i64,
+    pub throttle_window: Duration,
+}
+
+/// A session token as given to the browser. Only its hash is ever stored.
+#[derive(Clone)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    /// 256 random bits, URL-safe.
+    fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        SessionToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    pub fn from_cookie(value: &str) -> Option<Self> {
+        // Anything that is not shaped like one of our tokens is not looked up at all.
+        (value.len() == 43
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then(|| SessionToken(value.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+}
+
+/// The logged-in user behind a request, and which session it came with.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: User,
+    pub token_hash: String,
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+const WRONG_CREDENTIALS: &str = "invalid username or password";
+const NO_SESSION: &str = "authentication required";
+
+/// Checks the credentials and opens a new session. `previous` (a token the browser
+/// still held) is ended, so a session id planted before login is never honoured after it.
+pub async fn login(
+    db: &Database,
+    hasher: &Hasher,
+    policy: &AuthPolicy,
+    username: &str,
+    password: String,
+    previous: Option<SessionToken>,
+    origin: &Origin,
+) -> AppResult<(User, SessionToken)> {
+    let key = username_key(username);
+    reserve_attempt(db, policy, &key, origin).await?;
+
+    let stored = {
+        let mut conn = db.read().await?;
+        users::find_by_username_key(&mut conn, &key).await?
+    };
+    let verification = hasher
+        .verify(
+            password.clone(),
+            stored.as_ref().map(|s| s.password_hash.clone()),
+        )
+        .await?;
+    let Some(found) = stored.filter(|_| verification.is_match()) else {
+        record_failure(db, username, None, origin, "wrong username or password").await?;
+        return Err(AppError::Unauthenticated(WRONG_CREDENTIALS));
+    };
+    if !found.user.is_active {
+        record_failure(db, username, Some(&found.user), origin, "account inactive").await?;
+        return Err(AppError::Forbidden("this account is deactivated".into()));
+    }
+    let upgraded = match verification {
+        Verification::MatchNeedsRehash => Some(hasher.hash(password).await?),
+        _ => None,
+    };
+    open_session(db, found.user, key, upgraded, previous, origin).await
+}
+
+/// Counts this attempt against the username's and the address's budgets, or refuses it.
+/// The attempt is recorded before the password is checked, so concurrent guesses
+/// cannot all slip through before the first failure is counted.
+async fn reserve_attempt(
+    db: &Database,
+    policy: &AuthPolicy,
+    key: &str,
+    origin: &Origin,
+) -> AppResult<()> {
+    let (key, ip, policy) = (key.to_owned(), origin.ip.clone(), policy.clone());
+    db.write(move |conn| {
+        let (key, ip, policy) = (key.clone(), ip.clone(), policy.clone());
+        Box::pin(async move {
+            let now = Timestamp::now();
+            let window = millis(policy.throttle_window);
+            let since = now.plus_millis(-window);
+            let by_user = login_attempts::for_username(conn, &key, since).await?;
+            let by_ip = login_attempts::for_ip(conn, &ip, since).await?;
+            let full = [
+                (by_user, policy.max_failures_per_username),
+                (by_ip, policy.max_failures_per_address),
+            ]
+            .into_iter()
+            .filter(|(w, max)| w.count >= *max)
+            .filter_map(|(w, _)| w.oldest)
+            .max();
+            if let Some(oldest) = full {
+                let wait_ms = (oldest + window - now.millis()).max(1000);
+                return Err(AppError::TooManyRequests {
+                    retry_after: Duration::from_millis(u64::try_from(wait_ms).unwrap_or(1000)),
+                });
+            }
+            login_attempts::insert(conn, &key, &ip, now).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+async fn record_failure(
+    db: &Database,
+    attempted: &str,
+    user: Option<&User>,
+    origin: &Origin,
+    reason: &'static str,
+) -> AppResult<()> {
+    let (attempted, origin) = (attempted.to_owned(), origin.clone());
+    let entity = user.map(|u| u.id);
+    db.write(move |conn| {
+        let (attempted, origin) = (attempted.clone(), origin.clone());
+        Box::pin(async move {
+            let mut change = Change::new(AuditAction::LoginAttemptFailure, None)
+                .extra(json!({"attemptedUsername": attempted, "reason": reason}));
+            if let Some(id) = entity {
+                change = change.entity(EntityType::User, id);
+            }
+            audit::record(conn, &origin, change).await
+        })
+    })
+    .await
+}
+
+async fn open_session(
+    db: &Database,
+    user: User,
+    key: String,
+    upgraded_hash: Option<String>,
+    previous: Option<SessionToken>,
+    origin: &Origin,
+) -> AppResult<(User, SessionToken)> {
+    let token = SessionToken::generate();
+    let token_hash = token.hash();
+    let previous_hash = previous.map(|t| t.hash());
+    let origin = origin.clone();
+    let user = db
+        .write(move |conn| {
+            let (user, key, token_hash) = (user.clone(), key.clone(), token_hash.clone());
+            let (upgraded_hash, previous_hash, origin) =
+                (upgraded_hash.clone(), previous_hash.clone(), origin.clone());
+            Box::pin(async move {
+                // The account may have been deactivated while the password was being checked.
+                let current = users::find(conn, user.id).await?;
+                let Some(current) = current.filter(|u| u.is_active) else {
+                    return Err(AppError::Forbidden("this account is deactivated".into()));
+                };
+                let now = Timestamp::now();
+                if let Some(hash) = &upgraded_hash {
+                    users::set_password_hash(conn, current.id, hash, current.updated_at).await?;
+                }
+                if let Some(previous) = &previous_hash {
+                    sessions::delete(conn, previous).await?;
+                }
+                login_attempts::clear_username(conn, &key).await?;
+                let session = sessions::NewSession {
+                    token_hash: &token_hash,
+                    user_id: current.id,
+                    at: now,
+                    ip: &origin.ip,
+                    user_agent: &origin.user_agent,
+                };
+                sessions::insert(conn, &session).await?;
+                let actor = Actor::from(&current);
+                let change = Change::new(AuditAction::LoginSuccess, Some(&actor))
+                    .entity(EntityType::User, current.id)
+                    .extra(json!({"passwordHashUpgraded": upgraded_hash.is_some()}));
+                audit::record(conn, &origin, change).await?;
+                Ok(current)
+            })
+        })
+        .await?;
+    Ok((user, token))
+}
+
+/// The user behind a session token, if the session is live and the account active.
+/// Refreshes the session's idle clock at most once a minute, so reads stay reads.
+pub async fn authenticate(
+    db: &Database,
+    policy: &AuthPolicy,
+    token: &SessionToken,
+) -> AppResult<Option<Authenticated>> {
+    let token_hash = token.hash();
+    let now = Timestamp::now();
+    let idle_since = now.plus_millis(-millis(policy.session_idle));
+    let created_since = now.plus_millis(-millis(policy.session_max));
+    let found = {
+        let mut conn = db.read().await?;
+        sessions::find_live(&mut conn, &token_hash, idle_since, created_since).await?
+    };
+    let Some((user, last_seen)) = found else {
+        return Ok(None);
+    };
+    if now.millis() - last_seen.millis() > 60_000 {
+        let (db, hash) = (db.clone(), token_hash.clone());
+        // Best effort and off the request's path: a missed refresh only shortens the session.
+        tokio::spawn(async move {
+            let result = db
+                .write(move |conn| {
+                    let hash = hash.clone();
+                    Box::pin(async move { sessions::touch(conn, &hash, now).await })
+                })
+                .await;
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "could not refresh a session");
+            }
+        });
+    }
+    Ok(Some(Authenticated { user, token_hash }))
+}
+
+/// Ends the caller's session.
+pub async fn logout(db: &Database, who: &Authenticated, origin: &Origin) -> AppResult<()> {
+    let (actor, hash, origin) = (
+        Actor::from(&who.user),
+        who.token_hash.clone(),
+        origin.clone(),
+    );
+    db.write(move |conn| {
+        let (actor, hash, origin) = (actor.clone(), hash.clone(), origin.clone());
+        Box::pin(async move {
+            sessions::delete(conn, &hash).await?;
+            let change =
+                Change::new(AuditAction::Logout, Some(&actor)).entity(EntityType::User, actor.id);
+            audit::record(conn, &origin, change).await
+        })
+    })
+    .await
+}
+
+/// Changes the caller's password after checking the current one; their other sessions end.
+pub async fn change_password(
+    db: &Database,
+    hasher: &Hasher,
+    policy: &AuthPolicy,
+    who: &Authenticated,
+    current: String,
+    new: NewPassword,
+    origin: &Origin,
+) -> AppResult<()> {
+    let key = username_key(&who.user.username);
+    reserve_attempt(db, policy, &key, origin).await?;
+    let stored = {
+        let mut conn = db.read().await?;
+        users::find_with_hash(&mut conn, who.user.id).await?
+    }
+    .ok_or(AppError::Unauthenticated(NO_SESSION))?;
+    let verification = hasher.verify(current, Some(stored.password_hash)).await?;
+    if !verification.is_match() {
+        record_failure(
+            db,
+            &who.user.username,
+            Some(&who.user),
+            origin,
+            "wrong current password",
+        )
+        .await?;
+        return Err(AppError::invalid_field(
+            "currentPassword",
+            "is not your current password",
+        ));
+    }
+    let new_hash = hasher.hash(new.expose().to_owned()).await?;
+    let (actor, keep, origin) = (
+        Actor::from(&who.user),
+        who.token_hash.clone(),
+        origin.clone(),
+    );
+    db.write(move |conn| {
+        let (actor, keep, key) = (actor.clone(), keep.clone(), key.clone());
+        let (new_hash, origin) = (new_hash.clone(), origin.clone());
+        Box::pin(async move {
+            let before = users::find(conn, actor.id)
+                .await?
+                .ok_or(AppError::Unauthenticated(NO_SESSION))?;
+            let now = Timestamp::now();
+            users::set_password_hash(conn, actor.id, &new_hash, now).await?;
+            sessions::delete_for_user(conn, actor.id, Some(&keep)).await?;
+            login_attempts::clear_username(conn, &key).await?;
+            let after = User {
+                updated_at: now,
+                ..before.clone()
+            };
+            let change = Change::new(AuditAction::ChangePassword, Some(&actor))
+                .entity(EntityType::User, actor.id)
+                .before(&before)
+                .after(&after)
+                .extra(json!({"changedFields": ["password"]}));
+            audit::record(conn, &origin, change).await
+        })
+    })
+    .await
+}
+
+/// Deletes expired sessions and old login attempts; run now and then by each instance.
+pub async fn purge_expired(db: &Database, policy: &AuthPolicy) -> AppResult<()> {
+    let policy = policy.clone();
+    db.write(move |conn| {
+        let policy = policy.clone();
+        Box::pin(async move {
+            let now = Timestamp::now();
+            let idle_since = now.plus_millis(-millis(policy.session_idle));
+            let created_since = now.plus_millis(-millis(policy.session_max));
+            sessions::delete_expired(conn, idle_since, created_since).await?;
+            login_attempts::delete_older_than(
+                conn,
+                now.plus_millis(-millis(policy.throttle_window)),
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await
+}
