@@ -65,8 +65,10 @@ pub struct ServeArgs {
     #[arg(long, env = "LOCACAR_BIND", default_value = "127.0.0.1:5000")]
     pub bind: SocketAddr,
 
-    /// Development mode: enables /api/auth/create_test_user and cookies without `Secure`.
-    #[arg(long, env = "LOCACAR_DEV")]
+    /// Development mode: enables /api/auth/create_test_user and cookies without `Secure`
+    /// (accepts 1/0, true/false, yes/no, on/off).
+    #[arg(long, env = "LOCACAR_DEV", num_args = 0..=1, default_value = "false",
+          default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub dev: bool,
 
     /// Browser origins allowed to call the API with credentials, comma-separated
