@@ -15,27 +15,34 @@ pub struct DatabaseArgs {
     #[arg(
         long,
         env = "DATABASE_URL",
+        value_name = "DATABASE_URL",
         default_value = "sqlite://locacar.db",
         global = true
     )]
     pub database_url: String,
 
     /// Database connections per server process (PostgreSQL: all queries; SQLite: readers).
-    #[arg(long, env = "LOCACAR_DB_POOL_SIZE", default_value_t = 16, global = true,
+    #[arg(long, env = "LOCACAR_DB_POOL_SIZE", value_name = "LOCACAR_DB_POOL_SIZE", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_pool_size: u32,
 
     /// Seconds a request waits for a database connection before it is answered 503.
-    #[arg(long, env = "LOCACAR_DB_TIMEOUT_SECONDS", default_value_t = 5, global = true,
+    #[arg(long, env = "LOCACAR_DB_TIMEOUT_SECONDS", value_name = "LOCACAR_DB_TIMEOUT_SECONDS", default_value_t = 5, global = true,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     pub db_timeout_seconds: u64,
 
     /// Log level or filter, e.g. `info`, `debug`, `locacar=debug,sqlx=warn`.
-    #[arg(long, env = "LOCACAR_LOG", default_value = "info", global = true)]
+    #[arg(
+        long,
+        env = "LOCACAR_LOG",
+        value_name = "LOCACAR_LOG",
+        default_value = "info",
+        global = true
+    )]
     pub log: String,
 
     /// Log line format.
-    #[arg(long, env = "LOCACAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, env = "LOCACAR_LOG_FORMAT", value_name = "LOCACAR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 }
 
@@ -62,61 +69,71 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free one).
-    #[arg(long, env = "LOCACAR_BIND", default_value = "127.0.0.1:5000")]
+    #[arg(
+        long,
+        env = "LOCACAR_BIND",
+        value_name = "LOCACAR_BIND",
+        default_value = "127.0.0.1:5000"
+    )]
     pub bind: SocketAddr,
 
     /// Development mode: enables /api/auth/create_test_user and cookies without `Secure`
     /// (accepts 1/0, true/false, yes/no, on/off).
-    #[arg(long, env = "LOCACAR_DEV", num_args = 0..=1, default_value = "false",
+    #[arg(long, env = "LOCACAR_DEV", value_name = "LOCACAR_DEV", num_args = 0..=1, default_value = "false",
           default_missing_value = "true", value_parser = clap::builder::BoolishValueParser::new())]
     pub dev: bool,
 
     /// Browser origins allowed to call the API with credentials, comma-separated
     /// (e.g. `http://localhost:3000`). None by default.
-    #[arg(long, env = "LOCACAR_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    #[arg(long, env = "LOCACAR_CORS_ORIGINS", value_name = "LOCACAR_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
     /// Currency of every amount (ISO 4217 code).
-    #[arg(long, env = "LOCACAR_CURRENCY", default_value = "MAD", value_parser = parse_currency)]
+    #[arg(long, env = "LOCACAR_CURRENCY", value_name = "LOCACAR_CURRENCY", default_value = "MAD", value_parser = parse_currency)]
     pub currency: String,
 
     /// Minutes beyond a whole rental day that are not billed.
-    #[arg(long, env = "LOCACAR_GRACE_MINUTES", default_value_t = 60,
+    #[arg(long, env = "LOCACAR_GRACE_MINUTES", value_name = "LOCACAR_GRACE_MINUTES", default_value_t = 60,
           value_parser = clap::value_parser!(u32).range(0..=1440))]
     pub grace_minutes: u32,
 
     /// Password of the first admin, created when the database has no user yet.
     /// When unset, a strong password is generated and printed once.
-    #[arg(long, env = "LOCACAR_ADMIN_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "LOCACAR_ADMIN_PASSWORD",
+        value_name = "LOCACAR_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     pub admin_password: Option<String>,
 
     /// Minutes of inactivity after which a session ends.
-    #[arg(long, env = "LOCACAR_SESSION_IDLE_MINUTES", default_value_t = 120,
+    #[arg(long, env = "LOCACAR_SESSION_IDLE_MINUTES", value_name = "LOCACAR_SESSION_IDLE_MINUTES", default_value_t = 120,
           value_parser = clap::value_parser!(u32).range(1..=10080))]
     pub session_idle_minutes: u32,
 
     /// Hours after login at which a session ends, however active.
-    #[arg(long, env = "LOCACAR_SESSION_MAX_HOURS", default_value_t = 12,
+    #[arg(long, env = "LOCACAR_SESSION_MAX_HOURS", value_name = "LOCACAR_SESSION_MAX_HOURS", default_value_t = 12,
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub session_max_hours: u32,
 
     /// Failed logins allowed per username within the throttling window.
-    #[arg(long, env = "LOCACAR_LOGIN_MAX_FAILURES", default_value_t = 10,
+    #[arg(long, env = "LOCACAR_LOGIN_MAX_FAILURES", value_name = "LOCACAR_LOGIN_MAX_FAILURES", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=10000))]
     pub login_max_failures: u32,
 
     /// Failed logins allowed per client address within the throttling window.
-    #[arg(long, env = "LOCACAR_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50,
+    #[arg(long, env = "LOCACAR_LOGIN_MAX_FAILURES_PER_ADDRESS", value_name = "LOCACAR_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50,
           value_parser = clap::value_parser!(u32).range(1..=100000))]
     pub login_max_failures_per_address: u32,
 
     /// Length of the login throttling window, in minutes.
-    #[arg(long, env = "LOCACAR_LOGIN_WINDOW_MINUTES", default_value_t = 15,
+    #[arg(long, env = "LOCACAR_LOGIN_WINDOW_MINUTES", value_name = "LOCACAR_LOGIN_WINDOW_MINUTES", default_value_t = 15,
           value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub login_window_minutes: u32,
 
     /// Largest JSON request body accepted, in bytes.
-    #[arg(long, env = "LOCACAR_JSON_LIMIT_BYTES", default_value_t = 65536,
+    #[arg(long, env = "LOCACAR_JSON_LIMIT_BYTES", value_name = "LOCACAR_JSON_LIMIT_BYTES", default_value_t = 65536,
           value_parser = clap::value_parser!(u64).range(1024..=16_777_216))]
     pub json_limit_bytes: u64,
 }

@@ -3,9 +3,25 @@
 mod common;
 
 use common::{Engine, Options, TestApp, ADMIN_PASSWORD};
-use serde_json::json;
+use serde_json::{json, Value};
 
-both_engines!(login_opens_a_session_with_a_safe_cookie,);
+both_engines!(
+    login_opens_a_session_with_a_safe_cookie,
+    development_cookies_are_not_secure,
+    wrong_username_and_wrong_password_look_the_same,
+    an_inactive_account_is_refused_only_with_the_right_password,
+    status_tells_who_is_logged_in,
+    logout_ends_the_session_on_the_server,
+    every_login_issues_a_new_session_and_ends_the_planted_one,
+    a_forged_cookie_is_not_a_session,
+    changing_the_password_ends_the_other_sessions,
+    a_wrong_current_password_or_short_new_one_is_refused,
+    repeated_failures_for_one_username_are_throttled,
+    repeated_failures_from_one_address_are_throttled,
+    werkzeug_hashes_log_in_and_are_upgraded_to_argon2id,
+    logins_and_logouts_are_audited_without_secrets,
+    usernames_are_compared_ignoring_case,
+);
 
 async fn login_opens_a_session_with_a_safe_cookie(engine: Engine) {
     let app = TestApp::start(engine).await;
@@ -14,14 +30,355 @@ async fn login_opens_a_session_with_a_safe_cookie(engine: Engine) {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["user"]["username"], "admin");
     assert_eq!(r.body["user"]["role"], "admin");
+    assert_eq!(r.body["user"]["isActive"], true);
     assert!(r.body["user"].get("passwordHash").is_none());
     let cookie = r.header("set-cookie").expect("cookie");
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
         assert!(cookie.contains(flag), "{flag} missing in {cookie}");
     }
-    let status = api.get("/api/auth/status").await;
-    assert_eq!(status.body["authenticated"], true);
-    assert_eq!(status.body["user"]["username"], "admin");
-    let _ = Options::default();
-    let _ = json!({});
+    let token = api.cookie().expect("token");
+    assert!(
+        token.len() >= 43,
+        "a 256-bit token is at least 43 base64 characters"
+    );
+    assert_eq!(
+        app.db
+            .count(&format!(
+                "SELECT COUNT(*) FROM sessions WHERE token_hash = '{token}'"
+            ))
+            .await,
+        0,
+        "only the token's hash is stored"
+    );
+    assert_eq!(app.db.count("SELECT COUNT(*) FROM sessions").await, 1);
+}
+
+async fn development_cookies_are_not_secure(engine: Engine) {
+    let app = TestApp::start_with(engine, Options::dev()).await;
+    let r = app.api().login("admin", ADMIN_PASSWORD).await;
+    let cookie = r.header("set-cookie").expect("cookie");
+    assert!(
+        cookie.contains("HttpOnly") && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+}
+
+async fn wrong_username_and_wrong_password_look_the_same(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let api = app.api();
+    let wrong_password = api.login("admin", "not-the-password").await;
+    let wrong_user = api.login("nobody-here", "not-the-password").await;
+    wrong_password.assert_error(401, "unauthenticated");
+    assert_eq!(wrong_password.body, wrong_user.body);
+    assert!(wrong_password.header("set-cookie").is_none());
+    let missing = api
+        .post("/api/auth/login", json!({"username": "admin"}))
+        .await;
+    missing.assert_error(422, "validation_failed");
+    assert!(missing.body["fields"]["password"].is_string());
+}
+
+async fn an_inactive_account_is_refused_only_with_the_right_password(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let (_, id) = app.manager("sleepy").await;
+    let admin = app.admin().await;
+    let r = admin
+        .put(&format!("/api/managers/{id}"), json!({"isActive": false}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    app.api()
+        .login("sleepy", "manager-pass-1")
+        .await
+        .assert_error(403, "forbidden");
+    app.api()
+        .login("sleepy", "wrong-password")
+        .await
+        .assert_error(401, "unauthenticated");
+}
+
+async fn status_tells_who_is_logged_in(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let anonymous = app.api().get("/api/auth/status").await;
+    assert_eq!(anonymous.status, 200);
+    assert_eq!(anonymous.body, json!({"authenticated": false}));
+    let (manager, id) = app.manager("desk1").await;
+    let r = manager.get("/api/auth/status").await;
+    assert_eq!(r.body["authenticated"], true);
+    assert_eq!(r.body["user"]["_id"], id.as_str());
+    assert_eq!(r.body["user"]["role"], "manager");
+}
+
+async fn logout_ends_the_session_on_the_server(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let admin = app.admin().await;
+    let stolen = admin.cookie();
+    let r = admin.post("/api/auth/logout", json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r
+        .header("set-cookie")
+        .is_some_and(|c| c.contains("locacar_session=")));
+    // Even a copy of the cookie kept by someone else no longer works.
+    let replay = app.api();
+    replay.set_cookie(stolen);
+    replay
+        .get("/api/managers")
+        .await
+        .assert_error(401, "unauthenticated");
+    assert_eq!(app.db.count("SELECT COUNT(*) FROM sessions").await, 0);
+    app.api()
+        .post("/api/auth/logout", json!({}))
+        .await
+        .assert_error(401, "unauthenticated");
+}
+
+async fn every_login_issues_a_new_session_and_ends_the_planted_one(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let api = app.admin().await;
+    let first = api.cookie();
+    let r = api.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(r.status, 200);
+    let second = api.cookie();
+    assert_ne!(first, second, "a new session id at every login");
+    let old = app.api();
+    old.set_cookie(first);
+    old.get("/api/managers")
+        .await
+        .assert_error(401, "unauthenticated");
+    assert_eq!(api.get("/api/managers").await.status, 200);
+}
+
+async fn a_forged_cookie_is_not_a_session(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let api = app.api();
+    for forged in [
+        "x",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "' OR 1=1 --",
+    ] {
+        api.set_cookie(Some(forged.to_owned()));
+        api.get("/api/managers")
+            .await
+            .assert_error(401, "unauthenticated");
+        assert_eq!(
+            api.get("/api/auth/status").await.body["authenticated"],
+            false
+        );
+    }
+}
+
+async fn changing_the_password_ends_the_other_sessions(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let here = app.admin().await;
+    let elsewhere = app.admin().await;
+    let r = here
+        .put(
+            "/api/auth/password",
+            json!({"currentPassword": ADMIN_PASSWORD, "newPassword": "a-brand-new-one"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        here.get("/api/managers").await.status,
+        200,
+        "the current session stays"
+    );
+    elsewhere
+        .get("/api/managers")
+        .await
+        .assert_error(401, "unauthenticated");
+    app.api()
+        .login("admin", ADMIN_PASSWORD)
+        .await
+        .assert_error(401, "unauthenticated");
+    assert_eq!(
+        app.api().login("admin", "a-brand-new-one").await.status,
+        200
+    );
+}
+
+async fn a_wrong_current_password_or_short_new_one_is_refused(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let api = app.admin().await;
+    let wrong = api
+        .put(
+            "/api/auth/password",
+            json!({"currentPassword": "nope-nope", "newPassword": "long-enough-1"}),
+        )
+        .await;
+    wrong.assert_error(422, "validation_failed");
+    assert!(wrong.body["fields"]["currentPassword"].is_string());
+    let short = api
+        .put(
+            "/api/auth/password",
+            json!({"currentPassword": ADMIN_PASSWORD, "newPassword": "short"}),
+        )
+        .await;
+    short.assert_error(422, "validation_failed");
+    assert!(short.body["fields"]["newPassword"].is_string());
+    app.api()
+        .put(
+            "/api/auth/password",
+            json!({"currentPassword": "x", "newPassword": "long-enough-1"}),
+        )
+        .await
+        .assert_error(401, "unauthenticated");
+    assert_eq!(
+        app.api().login("admin", ADMIN_PASSWORD).await.status,
+        200,
+        "unchanged"
+    );
+}
+
+async fn repeated_failures_for_one_username_are_throttled(engine: Engine) {
+    let options = Options::default().env("LOCACAR_LOGIN_MAX_FAILURES", "3");
+    let app = TestApp::start_with(engine, options).await;
+    let api = app.api();
+    for _ in 0..3 {
+        api.login("admin", "guess-guess")
+            .await
+            .assert_error(401, "unauthenticated");
+    }
+    let throttled = api.login("admin", "guess-guess").await;
+    throttled.assert_error(429, "too_many_requests");
+    let retry: u64 = throttled
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
+    assert!((1..=15 * 60).contains(&retry), "{retry}");
+    // Even the right password waits: the budget is spent.
+    api.login("admin", ADMIN_PASSWORD)
+        .await
+        .assert_error(429, "too_many_requests");
+    // Other accounts are not affected.
+    let admin_via_other = app.api().login("Admin2", "whatever-1").await;
+    admin_via_other.assert_error(401, "unauthenticated");
+}
+
+async fn repeated_failures_from_one_address_are_throttled(engine: Engine) {
+    let options = Options::default().env("LOCACAR_LOGIN_MAX_FAILURES_PER_ADDRESS", "4");
+    let app = TestApp::start_with(engine, options).await;
+    let api = app.api();
+    for n in 0..4 {
+        api.login(&format!("user{n}"), "guess-guess")
+            .await
+            .assert_error(401, "unauthenticated");
+    }
+    api.login("user9", "guess-guess")
+        .await
+        .assert_error(429, "too_many_requests");
+}
+
+async fn werkzeug_hashes_log_in_and_are_upgraded_to_argon2id(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let fixture: Value =
+        serde_json::from_str(include_str!("fixtures/werkzeug/hashes.json")).expect("fixture");
+    for (n, case) in fixture["hashes"]
+        .as_array()
+        .expect("hashes")
+        .iter()
+        .enumerate()
+    {
+        let (password, hash) = (
+            case["password"].as_str().unwrap(),
+            case["hash"].as_str().unwrap(),
+        );
+        let username = format!("legacy{n}");
+        app.db
+            .execute(&format!(
+                "INSERT INTO users (id, username, username_key, role, full_name, password_hash, \
+                 is_active, search_key, created_at, updated_at) VALUES \
+                 ('65f0a1b2c3d4e5f6a7b8c9{n:02}', '{username}', '{username}', 'manager', 'Legacy', \
+                 '{hash}', 1, '{username} legacy', 1714800000000, 1714800000000)"
+            ))
+            .await;
+        app.api()
+            .login(&username, "wrong-password")
+            .await
+            .assert_error(401, "unauthenticated");
+        let r = app.api().login(&username, password).await;
+        assert_eq!(r.status, 200, "{} ({}): {}", case["method"], hash, r.text);
+        let stored = app
+            .db
+            .texts(&format!(
+                "SELECT password_hash FROM users WHERE username = '{username}'"
+            ))
+            .await;
+        assert!(
+            stored[0].starts_with("$argon2id$"),
+            "upgraded: {}",
+            stored[0]
+        );
+        assert_eq!(
+            app.api().login(&username, password).await.status,
+            200,
+            "still works after the upgrade"
+        );
+    }
+}
+
+async fn logins_and_logouts_are_audited_without_secrets(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    app.api().login("admin", "wrong-password-x").await;
+    let api = app.admin().await;
+    api.put(
+        "/api/auth/password",
+        json!({"currentPassword": ADMIN_PASSWORD, "newPassword": "next-password-2"}),
+    )
+    .await;
+    api.post("/api/auth/logout", json!({})).await;
+    let actions = app
+        .db
+        .texts("SELECT action FROM audit_log ORDER BY timestamp, id")
+        .await;
+    for expected in [
+        "LOGIN_ATTEMPT_FAILURE",
+        "LOGIN_SUCCESS",
+        "CHANGE_PASSWORD",
+        "LOGOUT",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+    let failure = app
+        .db
+        .texts("SELECT details FROM audit_log WHERE action = 'LOGIN_ATTEMPT_FAILURE'")
+        .await;
+    let details: Value = serde_json::from_str(&failure[0]).expect("json");
+    assert_eq!(details["attemptedUsername"], "admin");
+    assert!(details["ipAddress"].is_string() && details["userAgent"].is_string());
+    let change = app
+        .db
+        .texts("SELECT details FROM audit_log WHERE action = 'CHANGE_PASSWORD'")
+        .await;
+    assert!(
+        change[0].contains("\"password\""),
+        "changedFields names the password: {}",
+        change[0]
+    );
+    let everything = app
+        .db
+        .texts("SELECT COALESCE(details, '') || COALESCE(before, '') || COALESCE(after, '') FROM audit_log")
+        .await
+        .join("\n");
+    for secret in [
+        "wrong-password-x",
+        ADMIN_PASSWORD,
+        "next-password-2",
+        "argon2",
+        "passwordHash",
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "{secret} leaked into the audit log"
+        );
+    }
+}
+
+async fn usernames_are_compared_ignoring_case(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    assert_eq!(app.api().login("ADMIN", ADMIN_PASSWORD).await.status, 200);
+    assert_eq!(app.api().login(" Admin ", ADMIN_PASSWORD).await.status, 200);
 }

@@ -214,7 +214,7 @@ async fn open_session(
                 let actor = Actor::from(&current);
                 let change = Change::new(AuditAction::LoginSuccess, Some(&actor))
                     .entity(EntityType::User, current.id)
-                    .extra(json!({"passwordHashUpgraded": upgraded_hash.is_some()}));
+                    .extra(json!({"hashUpgraded": upgraded_hash.is_some()}));
                 audit::record(conn, &origin, change).await?;
                 Ok(current)
             })

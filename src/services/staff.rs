@@ -237,6 +237,8 @@ pub async fn ensure_first_admin(
     if count > 0 {
         return Ok(None);
     }
+    // A blank setting (e.g. `LOCACAR_ADMIN_PASSWORD=` in .env) means "not set".
+    let configured_password = configured_password.filter(|p| !p.is_empty());
     let generated = configured_password.is_none().then(generate_password);
     let password = configured_password
         .map(str::to_owned)

@@ -247,6 +247,7 @@ impl Server {
             .env("LOCACAR_DEV", if options.dev { "1" } else { "0" })
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log));
+        // Settings given by the test win, DATABASE_URL included.
         for (k, v) in &options.env {
             cmd.env(k, v);
         }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, unit tests, and the integration tests,
+# which start the real server against SQLite and against PostgreSQL.
+#
+# PostgreSQL: LOCACAR_TEST_DATABASE_URL names a database the tests may connect to as a
+# superuser (default: postgres://postgres@127.0.0.1:5432/test); each test creates and
+# drops a database of its own beside it. Outside CI, LOCACAR_TEST_SKIP_POSTGRES=1 skips
+# the PostgreSQL half (loudly); in CI an unreachable PostgreSQL fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export LOCACAR_TEST_DATABASE_URL="${LOCACAR_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+if [ "${LOCACAR_TEST_SKIP_POSTGRES:-0}" != "1" ]; then
+  if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -d "$LOCACAR_TEST_DATABASE_URL"; then
+    echo "error: PostgreSQL is not reachable at $LOCACAR_TEST_DATABASE_URL." >&2
+    echo "       Start it, point LOCACAR_TEST_DATABASE_URL at one, or (outside CI) set LOCACAR_TEST_SKIP_POSTGRES=1." >&2
+    exit 1
+  fi
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
