@@ -136,6 +136,12 @@ pub struct ServeArgs {
     #[arg(long, env = "LOCACAR_JSON_LIMIT_BYTES", value_name = "LOCACAR_JSON_LIMIT_BYTES", default_value_t = 65536,
           value_parser = clap::value_parser!(u64).range(1024..=16_777_216))]
     pub json_limit_bytes: u64,
+
+    /// Largest car photo accepted, in bytes.
+    #[arg(long, env = "LOCACAR_IMAGE_LIMIT_BYTES", value_name = "LOCACAR_IMAGE_LIMIT_BYTES",
+          default_value_t = 5 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..=104_857_600))]
+    pub image_limit_bytes: u64,
 }
 
 fn parse_currency(raw: &str) -> Result<String, String> {

@@ -6,6 +6,9 @@
 //! how errors are classified and the migrations.
 
 pub mod audit;
+pub mod car_images;
+pub mod cars;
+pub mod clients;
 mod engine;
 pub mod login_attempts;
 pub mod sessions;

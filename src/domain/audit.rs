@@ -14,6 +14,14 @@ pub enum AuditAction {
     CreateManager,
     UpdateManager,
     DeleteManager,
+    CreateCar,
+    UpdateCar,
+    DeleteCar,
+    UploadCarImage,
+    DeleteCarImage,
+    CreateClient,
+    UpdateClient,
+    DeleteClient,
 }
 
 impl AuditAction {
@@ -26,6 +34,14 @@ impl AuditAction {
             AuditAction::CreateManager => "CREATE_MANAGER",
             AuditAction::UpdateManager => "UPDATE_MANAGER",
             AuditAction::DeleteManager => "DELETE_MANAGER",
+            AuditAction::CreateCar => "CREATE_CAR",
+            AuditAction::UpdateCar => "UPDATE_CAR",
+            AuditAction::DeleteCar => "DELETE_CAR",
+            AuditAction::UploadCarImage => "UPLOAD_CAR_IMAGE",
+            AuditAction::DeleteCarImage => "DELETE_CAR_IMAGE",
+            AuditAction::CreateClient => "CREATE_CLIENT",
+            AuditAction::UpdateClient => "UPDATE_CLIENT",
+            AuditAction::DeleteClient => "DELETE_CLIENT",
         }
     }
 }
@@ -34,12 +50,16 @@ impl AuditAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum EntityType {
     User,
+    Car,
+    Client,
 }
 
 impl EntityType {
     pub fn as_str(self) -> &'static str {
         match self {
             EntityType::User => "User",
+            EntityType::Car => "Car",
+            EntityType::Client => "Client",
         }
     }
 }

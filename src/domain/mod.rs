@@ -2,7 +2,10 @@
 //! so every rule can be unit-tested on its own.
 
 pub mod audit;
+pub mod car;
+pub mod client;
 pub mod id;
+pub mod money;
 pub mod password;
 pub mod text;
 pub mod time;

@@ -7,6 +7,7 @@ use axum::Json;
 use serde::Deserialize;
 
 use super::extract::{Admin, ClientOrigin, JsonBody, PathId, QueryParams};
+use super::fields::{required, Mode::Update};
 use super::{AppState, ListPage};
 use crate::db::users::{UserQuery, UserSort};
 use crate::domain::user::{FullName, NewPassword, Role, Username};
@@ -94,17 +95,6 @@ pub struct UpdateBody {
     is_active: Option<Option<bool>>,
 }
 
-/// A field that may be changed but not cleared: `null` is refused.
-fn not_null<T>(errors: &mut FieldErrors, field: &str, value: Option<Option<T>>) -> Option<T> {
-    match value {
-        Some(None) => {
-            errors.add(field, "cannot be null");
-            None
-        }
-        other => other.flatten(),
-    }
-}
-
 pub async fn update(
     State(state): State<AppState>,
     admin: Admin,
@@ -113,14 +103,18 @@ pub async fn update(
     JsonBody(body): JsonBody<UpdateBody>,
 ) -> AppResult<impl IntoResponse> {
     let mut errors = FieldErrors::default();
-    let username = not_null(&mut errors, "username", body.username);
-    let password = not_null(&mut errors, "password", body.password);
-    let full_name = not_null(&mut errors, "fullName", body.full_name);
+    let e = &mut errors;
     let changes = UserChanges {
-        username: username.and_then(|u| errors.check("username", Username::parse(&u))),
-        password: password.and_then(|p| errors.check("password", NewPassword::parse(&p))),
-        full_name: full_name.and_then(|n| errors.check("fullName", FullName::parse(&n))),
-        is_active: not_null(&mut errors, "isActive", body.is_active),
+        username: required(e, Update, "username", body.username, |u| {
+            Username::parse(&u)
+        }),
+        password: required(e, Update, "password", body.password, |p| {
+            NewPassword::parse(&p)
+        }),
+        full_name: required(e, Update, "fullName", body.full_name, |n| {
+            FullName::parse(&n)
+        }),
+        is_active: required(e, Update, "isActive", body.is_active, Ok),
     };
     errors.finish()?;
     let user = staff::update_manager(

@@ -107,24 +107,34 @@ async fn json_error_bodies(response: Response) -> Response {
 /// A browser cannot send that content type across sites without a CORS preflight, which
 /// only the configured origins pass. A `DELETE` without a body is accepted: browsers
 /// cannot send one from a form either.
+/// The one upload is a multipart form instead.
 pub async fn require_json_content_type(req: Request<Body>, next: Next) -> Response {
-    let needs_json = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH)
+    let changes_state = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH)
         || (req.method() == Method::DELETE && req.headers().contains_key(header::CONTENT_TYPE));
-    if needs_json && !is_json(req.headers().get(header::CONTENT_TYPE)) {
-        return AppError::UnsupportedMediaType(
-            "this request needs Content-Type: application/json".into(),
-        )
-        .into_response();
+    let expected = match req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str)
+    {
+        Some(IMAGE_UPLOAD) if req.method() == Method::POST => "multipart/form-data",
+        _ => "application/json",
+    };
+    if changes_state && !has_media_type(req.headers().get(header::CONTENT_TYPE), expected) {
+        let message = format!("this request needs Content-Type: {expected}");
+        return AppError::UnsupportedMediaType(message).into_response();
     }
     next.run(req).await
 }
 
-fn is_json(value: Option<&HeaderValue>) -> bool {
+/// The route whose `POST` is a multipart upload.
+const IMAGE_UPLOAD: &str = "/api/cars/{id}/image";
+
+fn has_media_type(value: Option<&HeaderValue>, expected: &str) -> bool {
     let Some(Ok(value)) = value.map(HeaderValue::to_str) else {
         return false;
     };
     let essence = value.split(';').next().unwrap_or("").trim();
-    essence.eq_ignore_ascii_case("application/json")
+    essence.eq_ignore_ascii_case(expected)
 }
 
 #[cfg(test)]
@@ -134,12 +144,13 @@ mod tests {
 
     #[test]
     fn json_content_types_are_recognised() {
-        let ok = |s: &str| is_json(Some(&HeaderValue::from_str(s).unwrap()));
+        let json = "application/json";
+        let ok = |s: &str| has_media_type(Some(&HeaderValue::from_str(s).unwrap()), json);
         assert!(ok("application/json"));
         assert!(ok("Application/JSON; charset=utf-8"));
         assert!(!ok("text/plain"));
         assert!(!ok("application/jsonp"));
-        assert!(!is_json(None));
+        assert!(!has_media_type(None, json));
     }
 
     #[tokio::test]

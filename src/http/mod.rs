@@ -1,13 +1,17 @@
 //! The HTTP API: routes, the middleware every request passes through, and thin handlers.
 
 mod auth;
+mod cars;
+mod clients;
 pub mod extract;
+mod fields;
 mod managers;
 mod middleware;
 mod ops;
 
 use std::sync::Arc;
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde::Serialize;
@@ -49,6 +53,11 @@ impl<T> ListPage<T> {
     }
 }
 
+/// A multipart upload carries the image plus a little framing.
+fn image_body_limit(config: &ServeArgs) -> usize {
+    usize::try_from(config.image_limit_bytes.saturating_add(64 * 1024)).unwrap_or(usize::MAX)
+}
+
 /// Every route of the API, with its middleware.
 pub fn router(state: AppState) -> Router {
     let mut auth_routes = Router::new()
@@ -68,6 +77,26 @@ pub fn router(state: AppState) -> Router {
                 .put(managers::update)
                 .delete(managers::delete),
         )
+        .route("/cars", get(cars::list).post(cars::create))
+        .route(
+            "/cars/{id}",
+            get(cars::get).put(cars::update).delete(cars::delete),
+        )
+        .route(
+            "/cars/{id}/image",
+            get(cars::get_image)
+                .post(cars::upload_image)
+                .delete(cars::delete_image)
+                .layer(DefaultBodyLimit::max(image_body_limit(&state.config))),
+        )
+        .route("/clients", get(clients::list).post(clients::create))
+        .route(
+            "/clients/{id}",
+            get(clients::get)
+                .put(clients::update)
+                .delete(clients::delete),
+        )
+        .route("/clients/{id}/reservations", get(clients::reservations))
         .route("/meta", get(ops::meta));
 
     let app = Router::new()

@@ -4,7 +4,10 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cars;
+pub mod clients;
 pub mod hashing;
+pub mod photos;
 pub mod staff;
 
 use crate::domain::id::Id;

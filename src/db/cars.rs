@@ -1,0 +1,241 @@
+//! The fleet in the `cars` table.
+
+use sqlx::FromRow;
+
+use super::{unique_violation, Conn, Sql};
+use crate::domain::car::{plate_key, Car, CarStatus};
+use crate::domain::id::Id;
+use crate::domain::money::Money;
+use crate::domain::text::{contains_pattern, search_key};
+use crate::domain::time::Timestamp;
+use crate::error::{AppError, AppResult};
+
+const COLUMNS: &str = "id, make, model, year, license_plate, vin, color, status, daily_rate, \
+                       description, image_etag, added_at, added_by, updated_at, updated_by";
+
+#[derive(FromRow)]
+struct CarRow {
+    id: String,
+    make: String,
+    model: String,
+    year: i64,
+    license_plate: String,
+    vin: String,
+    color: Option<String>,
+    status: String,
+    daily_rate: i64,
+    description: Option<String>,
+    image_etag: Option<String>,
+    added_at: i64,
+    added_by: Option<String>,
+    updated_at: i64,
+    updated_by: Option<String>,
+}
+
+impl TryFrom<CarRow> for Car {
+    type Error = AppError;
+
+    fn try_from(r: CarRow) -> AppResult<Car> {
+        let corrupt = |what: &str| AppError::Internal(anyhow::anyhow!("corrupt car row: {what}"));
+        let id: Id = r.id.parse().map_err(|_| corrupt("id"))?;
+        Ok(Car {
+            id,
+            make: r.make,
+            model: r.model,
+            year: i32::try_from(r.year).map_err(|_| corrupt("year"))?,
+            license_plate: r.license_plate,
+            vin: r.vin,
+            color: r.color,
+            status: r.status.parse().map_err(|_| corrupt("status"))?,
+            daily_rate: Money::from_cents(r.daily_rate),
+            image_url: r.image_etag.map(|_| Car::image_path(id)),
+            description: r.description,
+            added_at: Timestamp::from_millis(r.added_at),
+            added_by: r.added_by.and_then(|s| s.parse().ok()),
+            updated_at: Timestamp::from_millis(r.updated_at),
+            updated_by: r.updated_by.and_then(|s| s.parse().ok()),
+        })
+    }
+}
+
+/// Maps a clash on a unique index to the contract's 409 naming the field.
+fn clash(e: sqlx::Error) -> AppError {
+    match unique_violation(&e) {
+        Some(index) if index.contains("plate") => {
+            AppError::conflict_on("licensePlate", "another car already has this licence plate")
+        }
+        Some(index) if index.contains("vin") => {
+            AppError::conflict_on("vin", "another car already has this VIN")
+        }
+        _ => AppError::Database(e),
+    }
+}
+
+fn keys(car: &Car) -> (String, String, String) {
+    let plate = plate_key(&car.license_plate);
+    let search = search_key(&[&car.make, &car.model, &car.license_plate, &plate, &car.vin]);
+    (plate, car.make.to_lowercase(), search)
+}
+
+pub async fn insert(conn: &mut Conn, car: &Car) -> AppResult<()> {
+    let (plate, make_key, search) = keys(car);
+    sqlx::query(
+        "INSERT INTO cars (id, make, model, year, license_plate, plate_key, vin, color, status, \
+         daily_rate, description, image_etag, make_key, search_key, added_at, added_by, \
+         updated_at, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14, $15, $16, $17)",
+    )
+    .bind(car.id.to_string())
+    .bind(&car.make)
+    .bind(&car.model)
+    .bind(i64::from(car.year))
+    .bind(&car.license_plate)
+    .bind(plate)
+    .bind(&car.vin)
+    .bind(car.color.clone())
+    .bind(car.status.as_str())
+    .bind(car.daily_rate.cents())
+    .bind(car.description.clone())
+    .bind(make_key)
+    .bind(search)
+    .bind(car.added_at.millis())
+    .bind(car.added_by.map(|i| i.to_string()))
+    .bind(car.updated_at.millis())
+    .bind(car.updated_by.map(|i| i.to_string()))
+    .execute(conn)
+    .await
+    .map_err(clash)?;
+    Ok(())
+}
+
+/// Writes every editable field of `car` over the stored row.
+pub async fn update(conn: &mut Conn, car: &Car) -> AppResult<()> {
+    let (plate, make_key, search) = keys(car);
+    sqlx::query(
+        "UPDATE cars SET make = $2, model = $3, year = $4, license_plate = $5, plate_key = $6, \
+         vin = $7, color = $8, status = $9, daily_rate = $10, description = $11, make_key = $12, \
+         search_key = $13, updated_at = $14, updated_by = $15 WHERE id = $1",
+    )
+    .bind(car.id.to_string())
+    .bind(&car.make)
+    .bind(&car.model)
+    .bind(i64::from(car.year))
+    .bind(&car.license_plate)
+    .bind(plate)
+    .bind(&car.vin)
+    .bind(car.color.clone())
+    .bind(car.status.as_str())
+    .bind(car.daily_rate.cents())
+    .bind(car.description.clone())
+    .bind(make_key)
+    .bind(search)
+    .bind(car.updated_at.millis())
+    .bind(car.updated_by.map(|i| i.to_string()))
+    .execute(conn)
+    .await
+    .map_err(clash)?;
+    Ok(())
+}
+
+/// Records that the car's photo changed (`etag`) or was removed (`None`).
+pub async fn set_image(
+    conn: &mut Conn,
+    id: Id,
+    etag: Option<&str>,
+    at: Timestamp,
+    by: Id,
+) -> AppResult<()> {
+    sqlx::query("UPDATE cars SET image_etag = $2, updated_at = $3, updated_by = $4 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(etag)
+        .bind(at.millis())
+        .bind(by.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
+    sqlx::query("DELETE FROM cars WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Car>> {
+    let row: Option<CarRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM cars WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.map(Car::try_from).transpose()
+}
+
+/// Sort orders offered on the cars list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CarSort {
+    Make,
+    Year,
+    DailyRate,
+    AddedAt,
+}
+
+/// Filters and page of a car listing.
+#[derive(Debug, Clone)]
+pub struct CarQuery {
+    pub status: Option<CarStatus>,
+    pub make: Option<String>,
+    pub q: Option<String>,
+    pub sort: CarSort,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of cars, and how many match in all.
+pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64)> {
+    let filters = |sql: &mut Sql| {
+        sql.push(" WHERE 1 = 1");
+        if let Some(status) = query.status {
+            sql.push(" AND status = ").bind(status.as_str());
+        }
+        if let Some(make) = &query.make {
+            sql.push(" AND make_key = ").bind(make.to_lowercase());
+        }
+        if let Some(q) = &query.q {
+            sql.push(" AND search_key LIKE ")
+                .bind(contains_pattern(q))
+                .push(" ESCAPE '\\'");
+        }
+    };
+    let mut count = Sql::new("SELECT COUNT(*) FROM cars");
+    filters(&mut count);
+    let total = count.fetch_count(conn).await?;
+
+    let mut page = Sql::new(&format!("SELECT {COLUMNS} FROM cars"));
+    filters(&mut page);
+    let column = match query.sort {
+        CarSort::Make => "make_key",
+        CarSort::Year => "year",
+        CarSort::DailyRate => "daily_rate",
+        CarSort::AddedAt => "added_at",
+    };
+    let dir = if query.descending { "DESC" } else { "ASC" };
+    page.push(&format!(" ORDER BY {column} {dir}, id {dir} LIMIT "))
+        .bind(query.limit)
+        .push(" OFFSET ")
+        .bind(query.offset);
+    let rows: Vec<CarRow> = page.fetch_all(conn).await?;
+    let cars = rows
+        .into_iter()
+        .map(Car::try_from)
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((cars, total))
+}
+
+/// How many cars there are (the demo refuses a database that has any).
+pub async fn count_all(conn: &mut Conn) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cars")
+        .fetch_one(conn)
+        .await?)
+}

@@ -1,0 +1,126 @@
+//! Money: integer minor units (cents), parsed exactly from the JSON number the client sent.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::{Serialize, Serializer};
+
+/// An amount in minor units (1/100 of the currency unit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(i64);
+
+/// Largest amount accepted (10 billion units): far above any rental, far below overflow.
+const MAX_CENTS: i64 = 1_000_000_000_000;
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub fn from_cents(cents: i64) -> Self {
+        Money(cents)
+    }
+
+    pub fn cents(self) -> i64 {
+        self.0
+    }
+
+    /// Parses the decimal text of a JSON number (`450`, `450.5`, `4.505e2`) exactly:
+    /// more than two decimals is refused, never rounded.
+    pub fn parse_decimal(text: &str) -> Result<Self, String> {
+        let value = Decimal::from_str(text)
+            .or_else(|_| Decimal::from_scientific(text))
+            .map_err(|_| "must be a number".to_owned())?
+            .normalize();
+        if value.scale() > 2 {
+            return Err("must have at most 2 decimals".to_owned());
+        }
+        let cents = (value * Decimal::ONE_HUNDRED)
+            .to_i64()
+            .filter(|c| c.abs() <= MAX_CENTS)
+            .ok_or_else(|| "is too large".to_owned())?;
+        Ok(Money(cents))
+    }
+
+    /// Parses a JSON value that must be a number (not a string) with at most 2 decimals.
+    pub fn parse_json(value: &serde_json::Value) -> Result<Self, String> {
+        match value {
+            serde_json::Value::Number(n) => Money::parse_decimal(&n.to_string()),
+            _ => Err("must be a number".to_owned()),
+        }
+    }
+
+    /// Parses an amount that must be strictly positive.
+    pub fn parse_positive(value: &serde_json::Value) -> Result<Self, String> {
+        let money = Money::parse_json(value)?;
+        if money.0 <= 0 {
+            return Err("must be greater than 0".to_owned());
+        }
+        Ok(money)
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+
+    pub fn checked_mul(self, times: i64) -> Option<Money> {
+        self.0.checked_mul(times).map(Money)
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let (units, cents) = (abs / 100, abs % 100);
+        match cents {
+            0 => write!(f, "{sign}{units}"),
+            c if c % 10 == 0 => write!(f, "{sign}{units}.{}", c / 10),
+            c => write!(f, "{sign}{units}.{c:02}"),
+        }
+    }
+}
+
+/// Rendered as a JSON number with at most 2 decimals, written from the exact decimal text.
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let number: serde_json::Number = self
+            .to_string()
+            .parse()
+            .map_err(serde::ser::Error::custom)?;
+        number.serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_parse_exactly() {
+        assert_eq!(Money::parse_decimal("450").unwrap().cents(), 45_000);
+        assert_eq!(Money::parse_decimal("450.5").unwrap().cents(), 45_050);
+        assert_eq!(Money::parse_decimal("0.1").unwrap().cents(), 10);
+        assert_eq!(Money::parse_decimal("4.505e2").unwrap().cents(), 45_050);
+        assert_eq!(Money::parse_decimal("450.50").unwrap().cents(), 45_050);
+        assert_eq!(Money::parse_decimal("450.500").unwrap().cents(), 45_050);
+    }
+
+    #[test]
+    fn fractional_cents_and_absurd_amounts_are_refused() {
+        assert!(Money::parse_decimal("450.555").is_err());
+        assert!(Money::parse_decimal("1e309").is_err());
+        assert!(Money::parse_decimal("1e12").is_err());
+        assert!(Money::parse_json(&serde_json::json!("450")).is_err());
+        assert!(Money::parse_positive(&serde_json::json!(0)).is_err());
+    }
+
+    #[test]
+    fn rendering_uses_at_most_two_decimals() {
+        assert_eq!(Money(45_050).to_string(), "450.5");
+        assert_eq!(Money(45_000).to_string(), "450");
+        assert_eq!(Money(45_005).to_string(), "450.05");
+        assert_eq!(Money(-5).to_string(), "-0.05");
+        assert_eq!(serde_json::to_string(&Money(45_050)).unwrap(), "450.5");
+    }
+}

@@ -1,0 +1,189 @@
+//! The fleet: adding, changing and retiring cars, and their photos.
+
+use super::audit::{self, Change};
+use super::{photos, Actor, Origin};
+use crate::db::car_images::StoredImage;
+use crate::db::cars::CarQuery;
+use crate::db::{car_images, cars, Database};
+use crate::domain::audit::{AuditAction, EntityType};
+use crate::domain::car::{manual_status_change, Car, CarChanges, CarStatus};
+use crate::domain::id::Id;
+use crate::domain::time::Timestamp;
+use crate::error::{AppError, AppResult};
+
+fn not_found() -> AppError {
+    AppError::not_found("car")
+}
+
+pub async fn get(db: &Database, id: Id) -> AppResult<Car> {
+    let mut conn = db.read().await?;
+    cars::find(&mut conn, id).await?.ok_or_else(not_found)
+}
+
+pub async fn list(db: &Database, query: &CarQuery) -> AppResult<(Vec<Car>, i64)> {
+    let mut conn = db.read().await?;
+    cars::list(&mut conn, query).await
+}
+
+/// Adds a car. Its status may not start as `rented`.
+pub async fn create(db: &Database, actor: &Actor, car: Car, origin: &Origin) -> AppResult<Car> {
+    manual_status_change(CarStatus::Available, car.status)
+        .map_err(|m| AppError::conflict_on("status", m))?;
+    let (actor, origin) = (actor.clone(), origin.clone());
+    db.write(move |conn| {
+        let (car, actor, origin) = (car.clone(), actor.clone(), origin.clone());
+        Box::pin(async move {
+            cars::insert(conn, &car).await?;
+            let change = Change::new(AuditAction::CreateCar, Some(&actor))
+                .entity(EntityType::Car, car.id)
+                .after(&car);
+            audit::record(conn, &origin, change).await?;
+            Ok(car)
+        })
+    })
+    .await
+}
+
+/// Changes a car. `rented` can be neither set nor left by hand.
+pub async fn update(
+    db: &Database,
+    actor: &Actor,
+    id: Id,
+    changes: CarChanges,
+    origin: &Origin,
+) -> AppResult<Car> {
+    let (actor, origin) = (actor.clone(), origin.clone());
+    db.write(move |conn| {
+        let (changes, actor, origin) = (changes.clone(), actor.clone(), origin.clone());
+        Box::pin(async move {
+            let before = cars::find(conn, id).await?.ok_or_else(not_found)?;
+            let mut after = changes.apply(&before);
+            manual_status_change(before.status, after.status)
+                .map_err(|m| AppError::conflict_on("status", m))?;
+            if after == before {
+                return Ok(before);
+            }
+            after.updated_at = Timestamp::now();
+            after.updated_by = Some(actor.id);
+            cars::update(conn, &after).await?;
+            let change = Change::new(AuditAction::UpdateCar, Some(&actor))
+                .entity(EntityType::Car, id)
+                .before(&before)
+                .after(&after);
+            audit::record(conn, &origin, change).await?;
+            Ok(after)
+        })
+    })
+    .await
+}
+
+/// Removes a car that is not rented. (Once reservations exist, a car any reservation
+/// refers to is kept: its history stays intact.)
+pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
+    let (actor, origin) = (actor.clone(), origin.clone());
+    db.write(move |conn| {
+        let (actor, origin) = (actor.clone(), origin.clone());
+        Box::pin(async move {
+            let before = cars::find(conn, id).await?.ok_or_else(not_found)?;
+            if before.status == CarStatus::Rented {
+                return Err(AppError::conflict("a rented car cannot be deleted"));
+            }
+            cars::delete(conn, id).await?;
+            let change = Change::new(AuditAction::DeleteCar, Some(&actor))
+                .entity(EntityType::Car, id)
+                .before(&before);
+            audit::record(conn, &origin, change).await
+        })
+    })
+    .await
+}
+
+/// Stores a new photo for a car (replacing any), after decoding and re-encoding it.
+pub async fn upload_image(
+    db: &Database,
+    actor: &Actor,
+    id: Id,
+    bytes: Vec<u8>,
+    origin: &Origin,
+) -> AppResult<Car> {
+    get(db, id).await?;
+    let image = tokio::task::spawn_blocking(move || photos::process(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| match e {
+            photos::PhotoError::NotAnImage => AppError::UnsupportedMediaType(e.to_string()),
+            other => AppError::invalid_field("image", other.to_string()),
+        })?;
+    let (actor, origin) = (actor.clone(), origin.clone());
+    db.write(move |conn| {
+        let (image, actor, origin) = (image.clone(), actor.clone(), origin.clone());
+        Box::pin(async move {
+            let before = cars::find(conn, id).await?.ok_or_else(not_found)?;
+            let now = Timestamp::now();
+            car_images::upsert(conn, id, &image, now).await?;
+            cars::set_image(conn, id, Some(&image.full.etag), now, actor.id).await?;
+            let after = cars::find(conn, id).await?.ok_or_else(not_found)?;
+            let change = Change::new(AuditAction::UploadCarImage, Some(&actor))
+                .entity(EntityType::Car, id)
+                .before(&before)
+                .after(&after);
+            audit::record(conn, &origin, change).await?;
+            Ok(after)
+        })
+    })
+    .await
+}
+
+/// Removes a car's photo.
+pub async fn delete_image(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
+    let (actor, origin) = (actor.clone(), origin.clone());
+    db.write(move |conn| {
+        let (actor, origin) = (actor.clone(), origin.clone());
+        Box::pin(async move {
+            let before = cars::find(conn, id).await?.ok_or_else(not_found)?;
+            if !car_images::delete(conn, id).await? {
+                return Err(AppError::not_found("car image"));
+            }
+            cars::set_image(conn, id, None, Timestamp::now(), actor.id).await?;
+            let after = cars::find(conn, id).await?.ok_or_else(not_found)?;
+            let change = Change::new(AuditAction::DeleteCarImage, Some(&actor))
+                .entity(EntityType::Car, id)
+                .before(&before)
+                .after(&after);
+            audit::record(conn, &origin, change).await
+        })
+    })
+    .await
+}
+
+/// What a photo request gets: the image, or only confirmation that the caller's copy is current.
+pub enum ImageReply {
+    NotModified(String),
+    Image(StoredImage),
+}
+
+/// The photo (or thumbnail) of a car, or `NotModified` when `if_none_match` is its ETag.
+pub async fn image(
+    db: &Database,
+    id: Id,
+    thumbnail: bool,
+    if_none_match: Option<&str>,
+) -> AppResult<ImageReply> {
+    let mut conn = db.read().await?;
+    let missing = || AppError::not_found("car image");
+    if let Some(wanted) = if_none_match {
+        let etag = car_images::etag(&mut conn, id, thumbnail)
+            .await?
+            .ok_or_else(missing)?;
+        if wanted
+            .split(',')
+            .any(|t| t.trim() == etag || t.trim() == "*")
+        {
+            return Ok(ImageReply::NotModified(etag));
+        }
+    }
+    let image = car_images::find(&mut conn, id, thumbnail)
+        .await?
+        .ok_or_else(missing)?;
+    Ok(ImageReply::Image(image))
+}

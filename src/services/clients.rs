@@ -1,0 +1,93 @@
+//! Customers: registering them, keeping their details, and removing them.
+
+use super::audit::{self, Change};
+use super::{Actor, Origin};
+use crate::db::clients::ClientQuery;
+use crate::db::{clients, Database};
+use crate::domain::audit::{AuditAction, EntityType};
+use crate::domain::client::{Client, ClientChanges};
+use crate::domain::id::Id;
+use crate::domain::time::Timestamp;
+use crate::error::{AppError, AppResult};
+
+fn not_found() -> AppError {
+    AppError::not_found("client")
+}
+
+pub async fn get(db: &Database, id: Id) -> AppResult<Client> {
+    let mut conn = db.read().await?;
+    clients::find(&mut conn, id).await?.ok_or_else(not_found)
+}
+
+pub async fn list(db: &Database, query: &ClientQuery) -> AppResult<(Vec<Client>, i64)> {
+    let mut conn = db.read().await?;
+    clients::list(&mut conn, query).await
+}
+
+pub async fn create(
+    db: &Database,
+    actor: &Actor,
+    client: Client,
+    origin: &Origin,
+) -> AppResult<Client> {
+    let (actor, origin) = (actor.clone(), origin.clone());
+    db.write(move |conn| {
+        let (client, actor, origin) = (client.clone(), actor.clone(), origin.clone());
+        Box::pin(async move {
+            clients::insert(conn, &client).await?;
+            let change = Change::new(AuditAction::CreateClient, Some(&actor))
+                .entity(EntityType::Client, client.id)
+                .after(&client);
+            audit::record(conn, &origin, change).await?;
+            Ok(client)
+        })
+    })
+    .await
+}
+
+pub async fn update(
+    db: &Database,
+    actor: &Actor,
+    id: Id,
+    changes: ClientChanges,
+    origin: &Origin,
+) -> AppResult<Client> {
+    let (actor, origin) = (actor.clone(), origin.clone());
+    db.write(move |conn| {
+        let (changes, actor, origin) = (changes.clone(), actor.clone(), origin.clone());
+        Box::pin(async move {
+            let before = clients::find(conn, id).await?.ok_or_else(not_found)?;
+            let mut after = changes.apply(&before);
+            if after == before {
+                return Ok(before);
+            }
+            after.updated_at = Timestamp::now();
+            after.updated_by = Some(actor.id);
+            clients::update(conn, &after).await?;
+            let change = Change::new(AuditAction::UpdateClient, Some(&actor))
+                .entity(EntityType::Client, id)
+                .before(&before)
+                .after(&after);
+            audit::record(conn, &origin, change).await?;
+            Ok(after)
+        })
+    })
+    .await
+}
+
+/// Removes a client. (Once reservations exist, a client any reservation refers to is kept.)
+pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
+    let (actor, origin) = (actor.clone(), origin.clone());
+    db.write(move |conn| {
+        let (actor, origin) = (actor.clone(), origin.clone());
+        Box::pin(async move {
+            let before = clients::find(conn, id).await?.ok_or_else(not_found)?;
+            clients::delete(conn, id).await?;
+            let change = Change::new(AuditAction::DeleteClient, Some(&actor))
+                .entity(EntityType::Client, id)
+                .before(&before);
+            audit::record(conn, &origin, change).await
+        })
+    })
+    .await
+}
