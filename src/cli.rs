@@ -32,6 +32,9 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Apply the database migrations and exit.
     Migrate,
+    /// Fill an empty database with a demo agency (accounts admin/admin123 and
+    /// manager/manager123, cars and clients), then exit. Refuses a database that holds data.
+    Demo,
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -78,6 +81,13 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::User(cmd)) => run_user(&cli.database, cmd).await,
+        Some(Command::Demo) => {
+            let db = Database::connect(&cli.database.db_settings()).await?;
+            let result = crate::demo::fill(&db, &Hasher::new(1)).await;
+            db.close().await;
+            crate::demo::announce(&result?);
+            Ok(())
+        }
     }
 }
 

@@ -137,6 +137,12 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1024..=16_777_216))]
     pub json_limit_bytes: u64,
 
+    /// Fill an empty database with the demo agency before serving (public demo passwords!).
+    #[arg(long, env = "LOCACAR_DEMO", value_name = "LOCACAR_DEMO", num_args = 0..=1,
+          default_value = "false", default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub demo: bool,
+
     /// Largest car photo accepted, in bytes.
     #[arg(long, env = "LOCACAR_IMAGE_LIMIT_BYTES", value_name = "LOCACAR_IMAGE_LIMIT_BYTES",
           default_value_t = 5 * 1024 * 1024,

@@ -18,6 +18,9 @@ use crate::services::staff;
 pub async fn serve(db_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     let db = Database::connect(&db_args.db_settings()).await?;
     let hasher = Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    if args.demo {
+        add_demo(&db, &hasher).await?;
+    }
     announce_first_admin(&db, &hasher, args.admin_password.as_deref()).await?;
 
     let policy = auth_policy(&args);
@@ -75,6 +78,16 @@ async fn announce_first_admin(
             println!("  or with: locacar user set-password {}", admin.username);
         }
         None => println!("  password: the one given in LOCACAR_ADMIN_PASSWORD"),
+    }
+    Ok(())
+}
+
+/// `serve --demo`: the demo agency on a fresh database; an existing one is served as it is.
+async fn add_demo(db: &Database, hasher: &Hasher) -> anyhow::Result<()> {
+    if crate::demo::is_empty(db).await? {
+        crate::demo::announce(&crate::demo::fill(db, hasher).await?);
+    } else {
+        println!("Demo data not added: the database already holds data.");
     }
     Ok(())
 }

@@ -360,3 +360,91 @@ async fn readiness_follows_the_database_and_recovers_by_itself() {
     }
     assert_eq!(api.login("admin", ADMIN_PASSWORD).await.status, 200);
 }
+
+both_engines!(
+    the_demo_fills_an_empty_database_once,
+    serve_with_demo_starts_a_demo_agency
+);
+
+async fn the_demo_fills_an_empty_database_once(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let out = command(&db).arg("demo").output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("admin / admin123") && printed.contains("manager / manager123"));
+    assert!(
+        printed.contains("WARNING"),
+        "demo credentials come with a warning: {printed}"
+    );
+
+    let again = command(&db).arg("demo").output().expect("run");
+    assert!(!again.status.success(), "a database with data is refused");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds data"));
+
+    let server = Server::start(&db, &Options::default());
+    assert!(
+        !server.banner.iter().any(|l| l.contains("password:")),
+        "no second admin"
+    );
+    let manager = Api::new(&server.base);
+    assert_eq!(manager.login("manager", "manager123").await.status, 200);
+    let cars = manager.get("/api/cars?perPage=100").await;
+    let items = cars.body["items"].as_array().expect("cars");
+    assert!(
+        (15..=30).contains(&items.len()),
+        "about 20 cars: {}",
+        items.len()
+    );
+    for car in items {
+        let vin = car["vin"].as_str().expect("vin");
+        assert!(vin.len() == 17 && !vin.contains(['I', 'O', 'Q']), "{vin}");
+        assert!(car["dailyRate"].as_f64().is_some_and(|r| r > 0.0));
+    }
+    let clients = manager.get("/api/clients?perPage=100").await;
+    assert_eq!(clients.body["total"], 50);
+    assert_eq!(
+        Api::new(&server.base)
+            .login("admin", "admin123")
+            .await
+            .status,
+        200
+    );
+    // Only a freshly filled database: the demo refuses once the server has made its admin.
+    let fresh = TestDb::new(engine).await;
+    drop(Server::start(&fresh, &Options::default()));
+    assert!(!command(&fresh)
+        .arg("demo")
+        .output()
+        .expect("run")
+        .status
+        .success());
+}
+
+async fn serve_with_demo_starts_a_demo_agency(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let options = Options::default().env("LOCACAR_DEMO", "1");
+    let mut server = Server::start(&db, &options);
+    assert!(
+        server.banner.iter().any(|l| l.contains("admin / admin123")),
+        "{:?}",
+        server.banner
+    );
+    assert_eq!(
+        Api::new(&server.base)
+            .login("admin", "admin123")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(server.terminate(), Some(0));
+    let again = Server::start(&db, &options);
+    assert!(
+        again.banner.iter().any(|l| l.contains("not added")),
+        "{:?}",
+        again.banner
+    );
+}

@@ -213,3 +213,10 @@ pub async fn list(conn: &mut Conn, query: &ClientQuery) -> AppResult<(Vec<Client
         .collect::<AppResult<Vec<_>>>()?;
     Ok((clients, total))
 }
+
+/// How many clients there are (the demo refuses a database that has any).
+pub async fn count_all(conn: &mut Conn) -> AppResult<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM clients")
+        .fetch_one(conn)
+        .await?)
+}

@@ -1,0 +1,248 @@
+//! A believable small agency to explore the product with: the accounts of the original
+//! report, about twenty cars and fifty clients. Only ever added to an empty database.
+
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::db::{cars, clients, users, Database};
+use crate::domain::car::{CarChanges, CarStatus, LicensePlate, Vin};
+use crate::domain::client::{Cin, ClientChanges, Email, Phone};
+use crate::domain::id::Id;
+use crate::domain::money::Money;
+use crate::domain::time::Timestamp;
+use crate::domain::user::{FullName, NewPassword, Role, Username};
+use crate::services::hashing::Hasher;
+use crate::services::{self, staff, Actor, Origin};
+
+/// The demo's accounts, as in the original progress report. Never for a real agency.
+pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str); 2] = [
+    ("admin", "admin123", Role::Admin, "Administrateur Démo"),
+    ("manager", "manager123", Role::Manager, "Manager Démo"),
+];
+
+/// Make, model, world manufacturer identifier (first 3 VIN characters), daily rate in MAD.
+const MODELS: [(&str, &str, &str, i64); 20] = [
+    ("Dacia", "Logan", "UU1", 250),
+    ("Dacia", "Sandero", "UU1", 260),
+    ("Dacia", "Duster", "UU1", 400),
+    ("Renault", "Clio", "VF1", 300),
+    ("Renault", "Megane", "VF1", 420),
+    ("Peugeot", "208", "VF3", 320),
+    ("Peugeot", "301", "VF3", 330),
+    ("Peugeot", "3008", "VF3", 650),
+    ("Hyundai", "i10", "MAL", 230),
+    ("Hyundai", "Accent", "KMH", 300),
+    ("Hyundai", "Tucson", "KMH", 700),
+    ("Toyota", "Yaris", "VNK", 340),
+    ("Toyota", "Corolla", "JTD", 450),
+    ("Volkswagen", "Polo", "WVW", 350),
+    ("Volkswagen", "Golf", "WVW", 480),
+    ("Fiat", "Tipo", "ZFA", 320),
+    ("Kia", "Picanto", "KNA", 240),
+    ("Kia", "Sportage", "KNA", 690),
+    ("Citroën", "C3", "VF7", 310),
+    ("Skoda", "Octavia", "TMB", 500),
+];
+
+const COLORS: [&str; 6] = ["Blanc", "Gris", "Noir", "Rouge", "Bleu", "Argent"];
+const FIRST_NAMES: [&str; 20] = [
+    "Mohammed", "Fatima", "Youssef", "Khadija", "Omar", "Salma", "Hamza", "Imane", "Karim",
+    "Nadia", "Mehdi", "Sara", "Rachid", "Amina", "Anas", "Houda", "Ilyas", "Zineb", "Ayoub",
+    "Meryem",
+];
+const LAST_NAMES: [&str; 20] = [
+    "El Amrani",
+    "Benali",
+    "Alaoui",
+    "Bennani",
+    "Tazi",
+    "Idrissi",
+    "Chraibi",
+    "El Fassi",
+    "Berrada",
+    "Ouazzani",
+    "Lahlou",
+    "Naciri",
+    "Kettani",
+    "Sqalli",
+    "Benjelloun",
+    "Ziani",
+    "Haddad",
+    "Mansouri",
+    "Skalli",
+    "Amrani",
+];
+/// Latin transliterations of the letters on Moroccan plates (أ ب د هـ و).
+const PLATE_LETTERS: [&str; 5] = ["A", "B", "D", "H", "W"];
+const VIN_CHARS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
+
+/// What the demo added.
+pub struct DemoSummary {
+    pub cars: usize,
+    pub clients: usize,
+}
+
+/// Whether the database holds nothing yet (no account, car or client).
+pub async fn is_empty(db: &Database) -> anyhow::Result<bool> {
+    let mut conn = db.read().await?;
+    let held = users::count_all(&mut conn).await?
+        + cars::count_all(&mut conn).await?
+        + clients::count_all(&mut conn).await?;
+    Ok(held == 0)
+}
+
+/// Fills an empty database with the demo agency; refuses a database that holds data.
+pub async fn fill(db: &Database, hasher: &Hasher) -> anyhow::Result<DemoSummary> {
+    anyhow::ensure!(
+        is_empty(db).await?,
+        "the database already holds data; the demo only fills an empty database"
+    );
+    let origin = Origin {
+        ip: "local".into(),
+        user_agent: "locacar-demo".into(),
+    };
+    let mut admin = None;
+    for (username, password, role, full_name) in DEMO_ACCOUNTS {
+        let new = staff::NewUser {
+            username: Username::parse(username).map_err(anyhow::Error::msg)?,
+            full_name: FullName::parse(full_name).map_err(anyhow::Error::msg)?,
+            password: NewPassword::parse(password).map_err(anyhow::Error::msg)?,
+            role,
+            is_active: true,
+        };
+        let user = staff::create(db, hasher, None, new, &origin).await?;
+        if role == Role::Admin {
+            admin = Some(Actor::from(&user));
+        }
+    }
+    let admin = admin.ok_or_else(|| anyhow::anyhow!("the demo admin was not created"))?;
+    let mut rng = StdRng::seed_from_u64(2026);
+    let cars = add_cars(db, &admin, &origin, &mut rng).await?;
+    let clients = add_clients(db, &admin, &origin, &mut rng).await?;
+    Ok(DemoSummary { cars, clients })
+}
+
+async fn add_cars(
+    db: &Database,
+    admin: &Actor,
+    origin: &Origin,
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    for (n, (make, model, wmi, rate)) in MODELS.iter().enumerate() {
+        let status = match n {
+            4 => CarStatus::Maintenance,
+            17 => CarStatus::OutOfService,
+            _ => CarStatus::Available,
+        };
+        let plate = format!(
+            "{:05}-{}-{}",
+            rng.gen_range(1000..99999),
+            PLATE_LETTERS.choose(rng).unwrap_or(&"A"),
+            rng.gen_range(1..=89)
+        );
+        let tail: String = (0..14)
+            .map(|_| char::from(*VIN_CHARS.choose(rng).unwrap_or(&b'0')))
+            .collect();
+        let changes = CarChanges {
+            make: Some((*make).to_owned()),
+            model: Some((*model).to_owned()),
+            year: Some(rng.gen_range(2019..=2025)),
+            license_plate: Some(LicensePlate::parse(&plate).map_err(anyhow::Error::msg)?),
+            vin: Some(Vin::parse(&format!("{wmi}{tail}")).map_err(anyhow::Error::msg)?),
+            color: Some(COLORS.choose(rng).map(|c| (*c).to_owned())),
+            status: Some(status),
+            daily_rate: Some(Money::from_cents(rate * 100)),
+            description: Some(Some(format!(
+                "{make} {model}, climatisation, boîte {}",
+                if *rate >= 450 {
+                    "automatique"
+                } else {
+                    "manuelle"
+                }
+            ))),
+        };
+        let car = changes
+            .into_new_car(Id::generate(), Timestamp::now(), admin.id)
+            .ok_or_else(|| anyhow::anyhow!("incomplete demo car"))?;
+        services::cars::create(db, admin, car, origin).await?;
+    }
+    Ok(MODELS.len())
+}
+
+async fn add_clients(
+    db: &Database,
+    admin: &Actor,
+    origin: &Origin,
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    const COUNT: usize = 50;
+    let mut names: Vec<(&str, &str)> = FIRST_NAMES
+        .iter()
+        .flat_map(|f| LAST_NAMES.iter().map(move |l| (*f, *l)))
+        .collect();
+    names.shuffle(rng);
+    for (n, (first, last)) in names.into_iter().take(COUNT).enumerate() {
+        let phone = format!(
+            "0{} {:02} {:02} {:02} {:02}",
+            rng.gen_range(6..=7),
+            n,
+            rng.gen_range(0..100),
+            rng.gen_range(0..100),
+            rng.gen_range(0..100)
+        );
+        let email = rng.gen_bool(0.7).then(|| {
+            format!(
+                "{}.{}@example.ma",
+                first.to_lowercase(),
+                last.to_lowercase().replace(' ', "")
+            )
+        });
+        let cin = format!(
+            "{}{:06}",
+            ["A", "B", "BE", "BK", "C", "D"][n % 6],
+            100_000 + n * 7919
+        );
+        let changes = ClientChanges {
+            first_name: Some(first.to_owned()),
+            last_name: Some(last.to_owned()),
+            phone: Some(Phone::parse(&phone).map_err(anyhow::Error::msg)?),
+            email: Some(
+                email
+                    .map(|e| Email::parse(&e))
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+            ),
+            driver_license_number: Some(rng.gen_bool(0.85).then(|| {
+                format!(
+                    "{:02}/{:06}",
+                    rng.gen_range(1..=99),
+                    rng.gen_range(0..1_000_000)
+                )
+            })),
+            cin: Some(Some(Cin::parse(&cin).map_err(anyhow::Error::msg)?)),
+            notes: Some(
+                (n % 9 == 0).then(|| "Client fidèle, préfère les boîtes automatiques.".to_owned()),
+            ),
+        };
+        let client = changes
+            .into_new_client(Id::generate(), Timestamp::now(), admin.id)
+            .ok_or_else(|| anyhow::anyhow!("incomplete demo client"))?;
+        services::clients::create(db, admin, client, origin).await?;
+    }
+    Ok(COUNT)
+}
+
+/// Prints what the demo added and the warning that goes with its well-known passwords.
+pub fn announce(summary: &DemoSummary) {
+    println!(
+        "Demo agency added: {} cars, {} clients, and the demo accounts:",
+        summary.cars, summary.clients
+    );
+    for (username, password, role, _) in DEMO_ACCOUNTS {
+        println!("  {username} / {password} ({})", role.as_str());
+    }
+    println!(
+        "WARNING: these are public demo credentials. Never use this database for a real agency."
+    );
+}
