@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{unique_violation, Conn, Sql};
+use super::{foreign_key_violation, unique_violation, Conn, Sql};
 use crate::domain::car::{plate_key, Car, CarStatus};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
@@ -137,6 +137,24 @@ pub async fn update(conn: &mut Conn, car: &Car) -> AppResult<()> {
     Ok(())
 }
 
+/// Sets the status of a car as a pick-up or return does.
+pub async fn set_status(
+    conn: &mut Conn,
+    id: Id,
+    status: CarStatus,
+    at: Timestamp,
+    by: Id,
+) -> AppResult<()> {
+    sqlx::query("UPDATE cars SET status = $2, updated_at = $3, updated_by = $4 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(status.as_str())
+        .bind(at.millis())
+        .bind(by.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records that the car's photo changed (`etag`) or was removed (`None`).
 pub async fn set_image(
     conn: &mut Conn,
@@ -155,11 +173,21 @@ pub async fn set_image(
     Ok(())
 }
 
+/// Deletes a car; one that reservations refer to is kept (409): its history stays intact.
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
     sqlx::query("DELETE FROM cars WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
-        .await?;
+        .await
+        .map_err(|e| {
+            if foreign_key_violation(&e) {
+                AppError::conflict(
+                    "reservations refer to this car; retire it with status out_of_service instead",
+                )
+            } else {
+                AppError::Database(e)
+            }
+        })?;
     Ok(())
 }
 
@@ -183,6 +211,9 @@ pub enum CarSort {
 /// Filters and page of a car listing.
 #[derive(Debug, Clone)]
 pub struct CarQuery {
+    /// Only cars that can be booked for `[start, end)`: not out of service, and held by
+    /// no blocking reservation overlapping it.
+    pub available: Option<(Timestamp, Timestamp)>,
     pub status: Option<CarStatus>,
     pub make: Option<String>,
     pub q: Option<String>,
@@ -196,6 +227,17 @@ pub struct CarQuery {
 pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64)> {
     let filters = |sql: &mut Sql| {
         sql.push(" WHERE 1 = 1");
+        if let Some((start, end)) = query.available {
+            sql.push(
+                " AND status <> 'out_of_service' AND NOT EXISTS (SELECT 1 FROM reservations r \
+                 WHERE r.car_id = cars.id \
+                 AND r.status IN ('pending_confirmation', 'confirmed', 'active') AND r.end_at > ",
+            )
+            .bind(start.millis())
+            .push(" AND r.start_at < ")
+            .bind(end.millis())
+            .push(")");
+        }
         if let Some(status) = query.status {
             sql.push(" AND status = ").bind(status.as_str());
         }

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{unique_violation, Conn, Sql};
+use super::{foreign_key_violation, unique_violation, Conn, Sql};
 use crate::domain::client::{phone_key, Client};
 use crate::domain::id::Id;
 use crate::domain::text::{contains_pattern, search_key};
@@ -142,11 +142,19 @@ pub async fn update(conn: &mut Conn, c: &Client) -> AppResult<()> {
     Ok(())
 }
 
+/// Deletes a client; one that reservations refer to is kept (409).
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
     sqlx::query("DELETE FROM clients WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
-        .await?;
+        .await
+        .map_err(|e| {
+            if foreign_key_violation(&e) {
+                AppError::conflict("reservations refer to this client; their history stays intact")
+            } else {
+                AppError::Database(e)
+            }
+        })?;
     Ok(())
 }
 

@@ -208,3 +208,20 @@ pub fn unique_violation(e: &sqlx::Error) -> Option<String> {
             .to_owned(),
     })
 }
+
+/// Whether a write broke the rule that two blocking reservations of a car never overlap:
+/// PostgreSQL's exclusion constraint, or SQLite's trigger standing in for it.
+pub fn overlap_violation(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(db) = e else {
+        return false;
+    };
+    db.code().as_deref() == Some("23P01")
+        || db.constraint() == Some("reservations_no_overlap")
+        || db.message().contains("reservations_no_overlap")
+}
+
+/// Whether a write was refused because other rows still refer to the row (or it refers
+/// to a missing one).
+pub fn foreign_key_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+}

@@ -11,6 +11,7 @@ pub mod cars;
 pub mod clients;
 mod engine;
 pub mod login_attempts;
+pub mod reservations;
 pub mod sessions;
 mod sql;
 pub mod users;
@@ -24,7 +25,9 @@ use sqlx::pool::PoolConnection;
 use sqlx::Any;
 use sqlx::AnyPool;
 
-pub use engine::{is_connection_error, unique_violation, Engine};
+pub use engine::{
+    foreign_key_violation, is_connection_error, overlap_violation, unique_violation, Engine,
+};
 pub use sql::Sql;
 
 use crate::error::{AppError, AppResult};

@@ -22,6 +22,11 @@ pub enum AuditAction {
     CreateClient,
     UpdateClient,
     DeleteClient,
+    CreateReservation,
+    UpdateReservation,
+    UpdateReservationStatus,
+    AddPayment,
+    DeleteReservation,
 }
 
 impl AuditAction {
@@ -42,6 +47,11 @@ impl AuditAction {
             AuditAction::CreateClient => "CREATE_CLIENT",
             AuditAction::UpdateClient => "UPDATE_CLIENT",
             AuditAction::DeleteClient => "DELETE_CLIENT",
+            AuditAction::CreateReservation => "CREATE_RESERVATION",
+            AuditAction::UpdateReservation => "UPDATE_RESERVATION",
+            AuditAction::UpdateReservationStatus => "UPDATE_RESERVATION_STATUS",
+            AuditAction::AddPayment => "ADD_PAYMENT",
+            AuditAction::DeleteReservation => "DELETE_RESERVATION",
         }
     }
 }
@@ -52,6 +62,7 @@ pub enum EntityType {
     User,
     Car,
     Client,
+    Reservation,
 }
 
 impl EntityType {
@@ -60,6 +71,7 @@ impl EntityType {
             EntityType::User => "User",
             EntityType::Car => "Car",
             EntityType::Client => "Client",
+            EntityType::Reservation => "Reservation",
         }
     }
 }

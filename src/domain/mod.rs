@@ -7,6 +7,8 @@ pub mod client;
 pub mod id;
 pub mod money;
 pub mod password;
+pub mod pricing;
+pub mod reservation;
 pub mod text;
 pub mod time;
 pub mod user;

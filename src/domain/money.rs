@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An amount in minor units (1/100 of the currency unit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -89,6 +89,14 @@ impl Serialize for Money {
             .parse()
             .map_err(serde::ser::Error::custom)?;
         number.serialize(s)
+    }
+}
+
+/// Read from a JSON number exactly (never through a float); a string is refused.
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let number = serde_json::Number::deserialize(d)?;
+        Money::parse_decimal(&number.to_string()).map_err(serde::de::Error::custom)
     }
 }
 

@@ -11,7 +11,7 @@ use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParam
 use super::fields::{optional, optional_notes, optional_text, required, Mode};
 use super::{AppState, ListPage};
 use crate::db::cars::{CarQuery, CarSort};
-use crate::domain::car::{parse_year, CarChanges, CarStatus, LicensePlate, Vin};
+use crate::domain::car::{parse_year, CarChanges, LicensePlate, Vin};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::text::clean_text;
@@ -32,17 +32,39 @@ pub async fn list(
     _: Staff,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
+    respond_with_list(&state, &params, None).await
+}
+
+/// `GET /api/cars/available?start=…&end=…`: the cars that can be booked for `[start, end)`.
+pub async fn available(
+    State(state): State<AppState>,
+    _: Staff,
+    params: QueryParams,
+) -> AppResult<impl IntoResponse> {
+    let start = params
+        .instant("start")?
+        .ok_or_else(|| AppError::BadRequest("query parameter \"start\" is required".into()))?;
+    let end = params
+        .instant("end")?
+        .ok_or_else(|| AppError::BadRequest("query parameter \"end\" is required".into()))?;
+    if end <= start {
+        return Err(AppError::BadRequest(
+            "query parameter \"end\" must be after \"start\"".into(),
+        ));
+    }
+    respond_with_list(&state, &params, Some((start, end))).await
+}
+
+async fn respond_with_list(
+    state: &AppState,
+    params: &QueryParams,
+    available: Option<(Timestamp, Timestamp)>,
+) -> AppResult<Json<ListPage<crate::domain::car::Car>>> {
     let page = params.page()?;
     let sort = params.sort(SORTS, CarSort::AddedAt)?;
-    let status = match params.get("status") {
-        None => None,
-        Some(s) => Some(
-            s.parse::<CarStatus>()
-                .map_err(|e| AppError::BadRequest(format!("query parameter \"status\" {e}")))?,
-        ),
-    };
     let query = CarQuery {
-        status,
+        available,
+        status: params.parsed("status")?,
         make: params.text("make")?,
         q: params.text("q")?,
         sort: sort.field,

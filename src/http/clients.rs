@@ -56,23 +56,6 @@ pub async fn get(
     Ok(Json(clients::get(&state.db, id).await?))
 }
 
-/// `GET /api/clients/{id}/reservations`. Reservations do not exist yet in this version,
-/// so every known client has an empty history.
-pub async fn reservations(
-    State(state): State<AppState>,
-    _: Staff,
-    PathId(id): PathId,
-    params: QueryParams,
-) -> AppResult<impl IntoResponse> {
-    let page = params.page()?;
-    clients::get(&state.db, id).await?;
-    Ok(Json(ListPage::<serde_json::Value>::new(
-        Vec::new(),
-        0,
-        page,
-    )))
-}
-
 #[derive(Deserialize)]
 pub struct ClientBody {
     #[serde(default, rename = "firstName", deserialize_with = "nullable")]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::AppState;
 use crate::domain::id::Id;
+use crate::domain::time::Timestamp;
 use crate::domain::user::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
@@ -291,6 +292,27 @@ impl QueryParams {
             Some("false") => Ok(Some(false)),
             Some(_) => Err(bad_param(name, "must be true or false")),
         }
+    }
+
+    /// A value of a type that parses from text (a status, an id); absent means no filter.
+    pub fn parsed<T>(&self, name: &str) -> Result<Option<T>, AppError>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        self.get(name)
+            .map(|raw| {
+                raw.parse::<T>()
+                    .map_err(|e| bad_param(name, &e.to_string()))
+            })
+            .transpose()
+    }
+
+    /// An RFC 3339 date-time with an offset.
+    pub fn instant(&self, name: &str) -> Result<Option<Timestamp>, AppError> {
+        self.get(name)
+            .map(|raw| Timestamp::parse(raw).map_err(|e| bad_param(name, &e)))
+            .transpose()
     }
 
     /// A free-text filter; blank means no filter.

@@ -8,6 +8,7 @@ mod fields;
 mod managers;
 mod middleware;
 mod ops;
+mod reservations;
 
 use std::sync::Arc;
 
@@ -78,6 +79,7 @@ pub fn router(state: AppState) -> Router {
                 .delete(managers::delete),
         )
         .route("/cars", get(cars::list).post(cars::create))
+        .route("/cars/available", get(cars::available))
         .route(
             "/cars/{id}",
             get(cars::get).put(cars::update).delete(cars::delete),
@@ -96,7 +98,25 @@ pub fn router(state: AppState) -> Router {
                 .put(clients::update)
                 .delete(clients::delete),
         )
-        .route("/clients/{id}/reservations", get(clients::reservations))
+        .route("/clients/{id}/reservations", get(reservations::of_client))
+        .route(
+            "/reservations",
+            get(reservations::list).post(reservations::create),
+        )
+        .route(
+            "/reservations/{id}",
+            get(reservations::get)
+                .put(reservations::update)
+                .delete(reservations::delete),
+        )
+        .route(
+            "/reservations/{id}/status",
+            put(reservations::change_status),
+        )
+        .route(
+            "/reservations/{id}/payments",
+            post(reservations::add_payment),
+        )
         .route("/meta", get(ops::meta));
 
     let app = Router::new()

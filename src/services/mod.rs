@@ -8,6 +8,7 @@ pub mod cars;
 pub mod clients;
 pub mod hashing;
 pub mod photos;
+pub mod reservations;
 pub mod staff;
 
 use crate::domain::id::Id;

@@ -1,0 +1,378 @@
+//! Reservations and their payments, read with their car and client in one query.
+
+use std::collections::HashMap;
+
+use sqlx::FromRow;
+
+use super::{overlap_violation, Conn, Sql};
+use crate::domain::id::Id;
+use crate::domain::money::Money;
+use crate::domain::pricing::Charge;
+use crate::domain::reservation::{
+    CarSummary, ClientSummary, Payment, PaymentDetails, Reservation, ReservationStatus,
+};
+use crate::domain::text::contains_pattern;
+use crate::domain::time::Timestamp;
+use crate::error::{AppError, AppResult};
+
+/// `status IN (…)` for the statuses that hold a car, as SQL.
+const BLOCKING: &str = "('pending_confirmation', 'confirmed', 'active')";
+
+const SELECT: &str = "SELECT r.id, r.reservation_number, r.car_id, r.client_id, r.start_at, \
+     r.end_at, r.actual_pickup_at, r.actual_return_at, r.status, r.daily_rate, \
+     r.estimated_total, r.final_total, r.additional_charges, r.notes, r.reservation_date, \
+     r.created_by, r.last_modified_at, r.last_modified_by, \
+     c.make AS car_make, c.model AS car_model, c.license_plate AS car_plate, \
+     cl.first_name AS client_first_name, cl.last_name AS client_last_name, cl.phone AS client_phone \
+     FROM reservations r JOIN cars c ON c.id = r.car_id JOIN clients cl ON cl.id = r.client_id";
+
+#[derive(FromRow)]
+struct Row {
+    id: String,
+    reservation_number: String,
+    car_id: String,
+    client_id: String,
+    start_at: i64,
+    end_at: i64,
+    actual_pickup_at: Option<i64>,
+    actual_return_at: Option<i64>,
+    status: String,
+    daily_rate: i64,
+    estimated_total: i64,
+    final_total: Option<i64>,
+    additional_charges: String,
+    notes: Option<String>,
+    reservation_date: i64,
+    created_by: Option<String>,
+    last_modified_at: i64,
+    last_modified_by: Option<String>,
+    car_make: String,
+    car_model: String,
+    car_plate: String,
+    client_first_name: String,
+    client_last_name: String,
+    client_phone: String,
+}
+
+fn corrupt(what: &str) -> AppError {
+    AppError::Internal(anyhow::anyhow!("corrupt reservation row: {what}"))
+}
+
+fn id(text: &str, what: &str) -> AppResult<Id> {
+    text.parse().map_err(|_| corrupt(what))
+}
+
+impl Row {
+    fn into_reservation(self, payments: Vec<Payment>) -> AppResult<Reservation> {
+        let car_id = id(&self.car_id, "car_id")?;
+        let client_id = id(&self.client_id, "client_id")?;
+        let estimated = Money::from_cents(self.estimated_total);
+        let final_total = self.final_total.map(Money::from_cents);
+        let charges: Vec<Charge> = serde_json::from_str(&self.additional_charges)
+            .map_err(|_| corrupt("additional_charges"))?;
+        Ok(Reservation {
+            id: id(&self.id, "id")?,
+            reservation_number: self.reservation_number,
+            car_id,
+            client_id,
+            start_date: Timestamp::from_millis(self.start_at),
+            end_date: Timestamp::from_millis(self.end_at),
+            actual_pickup_date: self.actual_pickup_at.map(Timestamp::from_millis),
+            actual_return_date: self.actual_return_at.map(Timestamp::from_millis),
+            status: self.status.parse().map_err(|_| corrupt("status"))?,
+            daily_rate: Money::from_cents(self.daily_rate),
+            estimated_total_cost: estimated,
+            final_total_cost: final_total,
+            additional_charges: charges,
+            notes: self.notes,
+            reservation_date: Timestamp::from_millis(self.reservation_date),
+            created_by: self.created_by.and_then(|s| s.parse().ok()),
+            last_modified_at: Timestamp::from_millis(self.last_modified_at),
+            last_modified_by: self.last_modified_by.and_then(|s| s.parse().ok()),
+            payment_details: PaymentDetails::settle(final_total.unwrap_or(estimated), payments),
+            car: CarSummary {
+                id: car_id,
+                make: self.car_make,
+                model: self.car_model,
+                license_plate: self.car_plate,
+            },
+            client: ClientSummary {
+                id: client_id,
+                first_name: self.client_first_name,
+                last_name: self.client_last_name,
+                phone: self.client_phone,
+            },
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct PaymentRow {
+    reservation_id: String,
+    amount: i64,
+    method: String,
+    transaction_at: i64,
+    recorded_by: Option<String>,
+    refund_due: i64,
+}
+
+/// The payments of the given reservations, in one query, grouped by reservation.
+async fn payments_of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String, Vec<Payment>>> {
+    let mut grouped: HashMap<String, Vec<Payment>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(grouped);
+    }
+    let mut sql = Sql::new(
+        "SELECT reservation_id, amount, method, transaction_at, recorded_by, refund_due \
+         FROM payments WHERE reservation_id IN (",
+    );
+    for (n, id) in ids.iter().enumerate() {
+        if n > 0 {
+            sql.push(", ");
+        }
+        sql.bind((*id).to_owned());
+    }
+    sql.push(") ORDER BY transaction_at, id");
+    let rows: Vec<PaymentRow> = sql.fetch_all(conn).await?;
+    for r in rows {
+        let payment = Payment {
+            amount: Money::from_cents(r.amount),
+            method: r.method.parse().map_err(|_| corrupt("payment method"))?,
+            transaction_date: Timestamp::from_millis(r.transaction_at),
+            recorded_by: r.recorded_by.and_then(|s| s.parse().ok()),
+            refund_due: r.refund_due != 0,
+        };
+        grouped.entry(r.reservation_id).or_default().push(payment);
+    }
+    Ok(grouped)
+}
+
+/// Turns joined rows into reservations, with their payments read in one more query.
+async fn assemble(conn: &mut Conn, rows: Vec<Row>) -> AppResult<Vec<Reservation>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut payments = payments_of(conn, &ids).await?;
+    rows.into_iter()
+        .map(|r| {
+            let paid = payments.remove(&r.id).unwrap_or_default();
+            r.into_reservation(paid)
+        })
+        .collect()
+}
+
+pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE r.id = $1"))
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(assemble(conn, rows).await?.pop())
+}
+
+/// The number of a blocking reservation of `car` overlapping `[start, end)`, other than `except`.
+pub async fn find_overlap(
+    conn: &mut Conn,
+    car: Id,
+    start: Timestamp,
+    end: Timestamp,
+    except: Option<Id>,
+) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT reservation_number FROM reservations WHERE car_id = $1 AND status IN {BLOCKING} \
+         AND end_at > $2 AND start_at < $3 AND id <> $4 LIMIT 1"
+    ))
+    .bind(car.to_string())
+    .bind(start.millis())
+    .bind(end.millis())
+    .bind(except.map(|i| i.to_string()).unwrap_or_default())
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// The next number of `year`'s sequence. Numbers are never reused, even after a delete.
+pub async fn next_number(conn: &mut Conn, year: i32) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO reservation_counters (year, last) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last = reservation_counters.last + 1 RETURNING last",
+    )
+    .bind(i64::from(year))
+    .fetch_one(conn)
+    .await?)
+}
+
+fn overlap_clash(e: sqlx::Error) -> AppError {
+    if overlap_violation(&e) {
+        AppError::conflict_on(
+            "carId",
+            "the car is already reserved for an overlapping period",
+        )
+    } else {
+        AppError::Database(e)
+    }
+}
+
+pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO reservations (id, reservation_number, car_id, client_id, start_at, end_at, \
+         actual_pickup_at, actual_return_at, status, daily_rate, estimated_total, final_total, \
+         additional_charges, notes, reservation_date, created_by, last_modified_at, last_modified_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(r.id.to_string())
+    .bind(&r.reservation_number)
+    .bind(r.car_id.to_string())
+    .bind(r.client_id.to_string())
+    .bind(r.start_date.millis())
+    .bind(r.end_date.millis())
+    .bind(r.actual_pickup_date.map(Timestamp::millis))
+    .bind(r.actual_return_date.map(Timestamp::millis))
+    .bind(r.status.as_str())
+    .bind(r.daily_rate.cents())
+    .bind(r.estimated_total_cost.cents())
+    .bind(r.final_total_cost.map(Money::cents))
+    .bind(charges_json(&r.additional_charges)?)
+    .bind(r.notes.clone())
+    .bind(r.reservation_date.millis())
+    .bind(r.created_by.map(|i| i.to_string()))
+    .bind(r.last_modified_at.millis())
+    .bind(r.last_modified_by.map(|i| i.to_string()))
+    .execute(conn)
+    .await
+    .map_err(overlap_clash)?;
+    Ok(())
+}
+
+fn charges_json(charges: &[Charge]) -> AppResult<String> {
+    serde_json::to_string(charges).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Writes every changeable field of `r` over the stored row.
+pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE reservations SET car_id = $2, client_id = $3, start_at = $4, end_at = $5, \
+         actual_pickup_at = $6, actual_return_at = $7, status = $8, daily_rate = $9, \
+         estimated_total = $10, final_total = $11, additional_charges = $12, notes = $13, \
+         last_modified_at = $14, last_modified_by = $15 WHERE id = $1",
+    )
+    .bind(r.id.to_string())
+    .bind(r.car_id.to_string())
+    .bind(r.client_id.to_string())
+    .bind(r.start_date.millis())
+    .bind(r.end_date.millis())
+    .bind(r.actual_pickup_date.map(Timestamp::millis))
+    .bind(r.actual_return_date.map(Timestamp::millis))
+    .bind(r.status.as_str())
+    .bind(r.daily_rate.cents())
+    .bind(r.estimated_total_cost.cents())
+    .bind(r.final_total_cost.map(Money::cents))
+    .bind(charges_json(&r.additional_charges)?)
+    .bind(r.notes.clone())
+    .bind(r.last_modified_at.millis())
+    .bind(r.last_modified_by.map(|i| i.to_string()))
+    .execute(conn)
+    .await
+    .map_err(overlap_clash)?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
+    sqlx::query("DELETE FROM reservations WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_payment(
+    conn: &mut Conn,
+    reservation: Id,
+    p: &Payment,
+    at: Timestamp,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO payments (id, reservation_id, amount, method, transaction_at, recorded_by, \
+         refund_due, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(Id::generate().to_string())
+    .bind(reservation.to_string())
+    .bind(p.amount.cents())
+    .bind(p.method.as_str())
+    .bind(p.transaction_date.millis())
+    .bind(p.recorded_by.map(|i| i.to_string()))
+    .bind(i64::from(p.refund_due))
+    .bind(at.millis())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sort orders offered on the reservations list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReservationSort {
+    StartDate,
+    ReservationDate,
+}
+
+/// Filters and page of a reservation listing.
+#[derive(Debug, Clone, Default)]
+pub struct ReservationQuery {
+    pub status: Option<ReservationStatus>,
+    pub car: Option<Id>,
+    pub client: Option<Id>,
+    /// Reservations overlapping `[from, to)`; either end may be open.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub number: Option<String>,
+    /// Active reservations whose end has passed at this instant.
+    pub overdue_at: Option<Timestamp>,
+    pub sort: Option<ReservationSort>,
+    pub descending: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of reservations, with car and client, and how many match in all.
+pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reservation>, i64)> {
+    let filters = |sql: &mut Sql| {
+        sql.push(" WHERE 1 = 1");
+        if let Some(status) = q.status {
+            sql.push(" AND r.status = ").bind(status.as_str());
+        }
+        if let Some(car) = q.car {
+            sql.push(" AND r.car_id = ").bind(car.to_string());
+        }
+        if let Some(client) = q.client {
+            sql.push(" AND r.client_id = ").bind(client.to_string());
+        }
+        if let Some(from) = q.from {
+            sql.push(" AND r.end_at > ").bind(from.millis());
+        }
+        if let Some(to) = q.to {
+            sql.push(" AND r.start_at < ").bind(to.millis());
+        }
+        if let Some(number) = &q.number {
+            sql.push(" AND lower(r.reservation_number) LIKE ")
+                .bind(contains_pattern(number))
+                .push(" ESCAPE '\\'");
+        }
+        if let Some(now) = q.overdue_at {
+            sql.push(" AND r.status = 'active' AND r.end_at < ")
+                .bind(now.millis());
+        }
+    };
+    let mut count = Sql::new("SELECT COUNT(*) FROM reservations r");
+    filters(&mut count);
+    let total = count.fetch_count(conn).await?;
+
+    let mut page = Sql::new(SELECT);
+    filters(&mut page);
+    let column = match q.sort.unwrap_or(ReservationSort::ReservationDate) {
+        ReservationSort::StartDate => "r.start_at",
+        ReservationSort::ReservationDate => "r.reservation_date",
+    };
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    page.push(&format!(" ORDER BY {column} {dir}, r.id {dir} LIMIT "))
+        .bind(q.limit)
+        .push(" OFFSET ")
+        .bind(q.offset);
+    let rows: Vec<Row> = page.fetch_all(conn).await?;
+    Ok((assemble(conn, rows).await?, total))
+}

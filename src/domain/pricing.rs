@@ -1,0 +1,129 @@
+//! What a rental costs: billable days and totals, exact to the cent.
+
+use super::money::Money;
+use super::time::Timestamp;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The length of `[start, end)` in 24-hour periods, rounded up, at least 1; time past a
+/// whole day that is within the grace period is not billed. Instants are absolute, so a
+/// rental across a daylight-saving change is billed for the hours that really passed.
+pub fn billable_days(start: Timestamp, end: Timestamp, grace_minutes: u32) -> i64 {
+    let length = (end.millis() - start.millis()).max(0);
+    let (whole, rest) = (length / DAY_MS, length % DAY_MS);
+    let grace = i64::from(grace_minutes) * 60 * 1000;
+    let days = if rest == 0 || (whole > 0 && rest <= grace) {
+        whole
+    } else {
+        whole + 1
+    };
+    days.max(1)
+}
+
+/// A charge added at return (fuel, damage, late return, …).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Charge {
+    pub label: String,
+    pub amount: Money,
+}
+
+/// Why a total cannot be computed.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the amount is too large")]
+pub struct Overflow;
+
+/// Days × daily rate.
+pub fn rental_cost(days: i64, daily_rate: Money) -> Result<Money, Overflow> {
+    daily_rate.checked_mul(days).ok_or(Overflow)
+}
+
+/// Days × daily rate, plus every additional charge.
+pub fn final_total(days: i64, daily_rate: Money, charges: &[Charge]) -> Result<Money, Overflow> {
+    charges
+        .iter()
+        .try_fold(rental_cost(days, daily_rate)?, |total, c| {
+            total.checked_add(c.amount)
+        })
+        .ok_or(Overflow)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn days(start: &str, end: &str) -> i64 {
+        billable_days(at(start), at(end), 60)
+    }
+
+    #[test]
+    fn whole_days_and_the_grace_period() {
+        assert_eq!(
+            days("2026-05-01T10:00:00Z", "2026-05-02T10:00:00Z"),
+            1,
+            "exactly 24 h"
+        );
+        assert_eq!(
+            days("2026-05-01T10:00:00Z", "2026-05-02T11:00:00Z"),
+            1,
+            "24 h + grace"
+        );
+        assert_eq!(
+            days("2026-05-01T10:00:00Z", "2026-05-02T11:01:00Z"),
+            2,
+            "24 h + grace + 1 min"
+        );
+        assert_eq!(days("2026-05-01T10:00:00Z", "2026-05-04T10:00:00Z"), 3);
+    }
+
+    #[test]
+    fn a_short_rental_is_one_day() {
+        assert_eq!(days("2026-05-01T10:00:00Z", "2026-05-01T10:30:00Z"), 1);
+        assert_eq!(days("2026-05-01T10:00:00Z", "2026-05-01T10:00:00Z"), 1);
+    }
+
+    #[test]
+    fn daylight_saving_changes_count_real_hours() {
+        // Paris springs forward on 2026-03-29: 10:00+01:00 to 10:00+02:00 is 23 hours.
+        assert_eq!(
+            days("2026-03-28T10:00:00+01:00", "2026-03-29T10:00:00+02:00"),
+            1
+        );
+        // And falls back on 2026-10-25: 10:00+02:00 to 10:00+01:00 is 25 hours, within grace.
+        assert_eq!(
+            days("2026-10-24T10:00:00+02:00", "2026-10-25T10:00:00+01:00"),
+            1
+        );
+        assert_eq!(
+            billable_days(
+                at("2026-10-24T10:00:00+02:00"),
+                at("2026-10-25T10:00:00+01:00"),
+                0
+            ),
+            2
+        );
+    }
+
+    #[test]
+    fn totals_add_charges_exactly() {
+        let rate = Money::from_cents(25_050);
+        let charges = [
+            Charge {
+                label: "Carburant".into(),
+                amount: Money::from_cents(12_075),
+            },
+            Charge {
+                label: "Retard".into(),
+                amount: Money::from_cents(10),
+            },
+        ];
+        assert_eq!(
+            final_total(3, rate, &charges).unwrap().cents(),
+            3 * 25_050 + 12_075 + 10
+        );
+        assert_eq!(rental_cost(i64::MAX, rate), Err(Overflow));
+    }
+}

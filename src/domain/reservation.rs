@@ -1,0 +1,299 @@
+//! Reservations: their life cycle, what they show, and how payments settle them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use super::id::Id;
+use super::money::Money;
+use super::pricing::Charge;
+use super::time::Timestamp;
+
+/// Where a reservation stands in its life cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationStatus {
+    PendingConfirmation,
+    Confirmed,
+    Active,
+    Completed,
+    CancelledByClient,
+    CancelledByAgency,
+    NoShow,
+}
+
+use ReservationStatus::*;
+
+impl ReservationStatus {
+    pub const ALL: [ReservationStatus; 7] = [
+        PendingConfirmation,
+        Confirmed,
+        Active,
+        Completed,
+        CancelledByClient,
+        CancelledByAgency,
+        NoShow,
+    ];
+    /// The statuses in which a reservation holds its car.
+    pub const BLOCKING: [ReservationStatus; 3] = [PendingConfirmation, Confirmed, Active];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PendingConfirmation => "pending_confirmation",
+            Confirmed => "confirmed",
+            Active => "active",
+            Completed => "completed",
+            CancelledByClient => "cancelled_by_client",
+            CancelledByAgency => "cancelled_by_agency",
+            NoShow => "no_show",
+        }
+    }
+
+    pub fn is_blocking(self) -> bool {
+        Self::BLOCKING.contains(&self)
+    }
+
+    /// Dates, car and client may change only before pick-up.
+    pub fn is_editable(self) -> bool {
+        matches!(self, PendingConfirmation | Confirmed)
+    }
+
+    /// The only moves the life cycle allows.
+    pub fn can_move_to(self, to: ReservationStatus) -> bool {
+        matches!(
+            (self, to),
+            (
+                PendingConfirmation,
+                Confirmed | CancelledByClient | CancelledByAgency
+            ) | (
+                Confirmed,
+                Active | CancelledByClient | CancelledByAgency | NoShow
+            ) | (Active, Completed)
+        )
+    }
+}
+
+impl FromStr for ReservationStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                "must be one of: pending_confirmation, confirmed, active, completed, \
+             cancelled_by_client, cancelled_by_agency, no_show"
+                    .into()
+            })
+    }
+}
+
+impl fmt::Display for ReservationStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a payment was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentMethod {
+    Cash,
+    Card,
+    Transfer,
+    Cheque,
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::Card => "card",
+            PaymentMethod::Transfer => "transfer",
+            PaymentMethod::Cheque => "cheque",
+        }
+    }
+}
+
+impl FromStr for PaymentMethod {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            PaymentMethod::Cash,
+            PaymentMethod::Card,
+            PaymentMethod::Transfer,
+            PaymentMethod::Cheque,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+        .ok_or_else(|| "must be one of: cash, card, transfer, cheque".into())
+    }
+}
+
+/// One recorded payment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    pub amount: Money,
+    pub method: PaymentMethod,
+    pub transaction_date: Timestamp,
+    pub recorded_by: Option<Id>,
+    /// The payment was accepted beyond what is owed: the difference is to be refunded.
+    pub refund_due: bool,
+}
+
+/// The money side of a reservation, derived from its payments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentDetails {
+    pub amount_paid: Money,
+    /// What is still owed; negative only when an overpayment was accepted as a refund due.
+    pub remaining: Money,
+    /// The date of the latest payment.
+    pub transaction_date: Option<Timestamp>,
+    pub payments: Vec<Payment>,
+}
+
+impl PaymentDetails {
+    /// Sums `payments` against `due`.
+    pub fn settle(due: Money, payments: Vec<Payment>) -> Self {
+        let paid = payments.iter().map(|p| p.amount.cents()).sum::<i64>();
+        let refund_due = payments.iter().any(|p| p.refund_due);
+        let remaining = due.cents() - paid;
+        PaymentDetails {
+            amount_paid: Money::from_cents(paid),
+            remaining: Money::from_cents(if refund_due {
+                remaining
+            } else {
+                remaining.max(0)
+            }),
+            transaction_date: payments.iter().map(|p| p.transaction_date).max(),
+            payments,
+        }
+    }
+}
+
+/// A short summary of the car, shown with each reservation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CarSummary {
+    #[serde(rename = "_id")]
+    pub id: Id,
+    pub make: String,
+    pub model: String,
+    pub license_plate: String,
+}
+
+/// A short summary of the client, shown with each reservation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientSummary {
+    #[serde(rename = "_id")]
+    pub id: Id,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: String,
+}
+
+/// A reservation as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reservation {
+    #[serde(rename = "_id")]
+    pub id: Id,
+    pub reservation_number: String,
+    pub car_id: Id,
+    pub client_id: Id,
+    pub start_date: Timestamp,
+    pub end_date: Timestamp,
+    pub actual_pickup_date: Option<Timestamp>,
+    pub actual_return_date: Option<Timestamp>,
+    pub status: ReservationStatus,
+    pub daily_rate: Money,
+    pub estimated_total_cost: Money,
+    pub final_total_cost: Option<Money>,
+    pub additional_charges: Vec<Charge>,
+    pub notes: Option<String>,
+    pub reservation_date: Timestamp,
+    pub created_by: Option<Id>,
+    pub last_modified_at: Timestamp,
+    pub last_modified_by: Option<Id>,
+    pub payment_details: PaymentDetails,
+    pub car: CarSummary,
+    pub client: ClientSummary,
+}
+
+impl Reservation {
+    /// What the client owes in all: the final cost once returned, else the estimate.
+    pub fn amount_due(&self) -> Money {
+        self.final_total_cost.unwrap_or(self.estimated_total_cost)
+    }
+}
+
+/// A human-friendly, never reused reservation number, e.g. `LC-2026-000042`.
+pub fn reservation_number(year: i32, sequence: i64) -> String {
+    format!("LC-{year}-{sequence:06}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_contract_moves_are_allowed() {
+        let allowed = [
+            (PendingConfirmation, Confirmed),
+            (PendingConfirmation, CancelledByClient),
+            (PendingConfirmation, CancelledByAgency),
+            (Confirmed, Active),
+            (Confirmed, CancelledByClient),
+            (Confirmed, CancelledByAgency),
+            (Confirmed, NoShow),
+            (Active, Completed),
+        ];
+        for from in ReservationStatus::ALL {
+            for to in ReservationStatus::ALL {
+                assert_eq!(
+                    from.can_move_to(to),
+                    allowed.contains(&(from, to)),
+                    "{from} → {to}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn payments_settle_against_what_is_due() {
+        let pay = |cents, refund_due| Payment {
+            amount: Money::from_cents(cents),
+            method: PaymentMethod::Cash,
+            transaction_date: Timestamp::from_millis(cents),
+            recorded_by: None,
+            refund_due,
+        };
+        let details = PaymentDetails::settle(
+            Money::from_cents(10_000),
+            vec![pay(3_000, false), pay(2_050, false)],
+        );
+        assert_eq!(details.amount_paid.cents(), 5_050);
+        assert_eq!(details.remaining.cents(), 4_950);
+        assert_eq!(
+            details.transaction_date,
+            Some(Timestamp::from_millis(3_000))
+        );
+        let over = PaymentDetails::settle(Money::from_cents(10_000), vec![pay(12_000, true)]);
+        assert_eq!(over.remaining.cents(), -2_000);
+        let none = PaymentDetails::settle(Money::from_cents(10_000), vec![]);
+        assert_eq!(
+            (none.remaining.cents(), none.transaction_date),
+            (10_000, None)
+        );
+    }
+
+    #[test]
+    fn numbers_are_padded() {
+        assert_eq!(reservation_number(2026, 42), "LC-2026-000042");
+    }
+}
