@@ -10,6 +10,7 @@ use crate::domain::car::{CarChanges, CarStatus, LicensePlate, Vin};
 use crate::domain::client::{Cin, ClientChanges, Email, Phone};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
+use crate::domain::pricing::Charge;
 use crate::domain::time::Timestamp;
 use crate::domain::user::{FullName, NewPassword, Role, Username};
 use crate::services::hashing::Hasher;
@@ -81,6 +82,7 @@ const VIN_CHARS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
 pub struct DemoSummary {
     pub cars: usize,
     pub clients: usize,
+    pub reservations: usize,
 }
 
 /// Whether the database holds nothing yet (no account, car or client).
@@ -120,7 +122,12 @@ pub async fn fill(db: &Database, hasher: &Hasher) -> anyhow::Result<DemoSummary>
     let mut rng = StdRng::seed_from_u64(2026);
     let cars = add_cars(db, &admin, &origin, &mut rng).await?;
     let clients = add_clients(db, &admin, &origin, &mut rng).await?;
-    Ok(DemoSummary { cars, clients })
+    let reservations = add_history(db, &admin, &origin, &mut rng).await?;
+    Ok(DemoSummary {
+        cars,
+        clients,
+        reservations,
+    })
 }
 
 async fn add_cars(
@@ -233,11 +240,181 @@ async fn add_clients(
     Ok(COUNT)
 }
 
+const HOUR_MS: i64 = 60 * 60 * 1000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// A believable history: completed rentals with payments, rentals under way (one overdue),
+/// and upcoming bookings, confirmed or waiting for confirmation. Each car's bookings are
+/// laid out one after another, so none overlap.
+async fn add_history(
+    db: &Database,
+    admin: &Actor,
+    origin: &Origin,
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    use crate::domain::reservation::{PaymentMethod, ReservationStatus as S};
+    use crate::services::reservations::{
+        self as booking, NewBooking, NewPayment, PricingPolicy, StatusChange,
+    };
+
+    let policy = PricingPolicy { grace_minutes: 60 };
+    let (fleet, customers) = {
+        let mut conn = db.read().await?;
+        let fleet = cars::list(&mut conn, &all_cars()).await?.0;
+        let customers = clients::list(&mut conn, &all_clients()).await?.0;
+        (fleet, customers)
+    };
+    let fleet: Vec<_> = fleet
+        .into_iter()
+        .filter(|c| c.status == CarStatus::Available)
+        .collect();
+    let drivers: Vec<_> = customers
+        .into_iter()
+        .filter(|c| c.driver_license_number.is_some())
+        .collect();
+    anyhow::ensure!(
+        !fleet.is_empty() && !drivers.is_empty(),
+        "the demo needs cars and drivers"
+    );
+    // Midnight today (UTC), then office hours.
+    let today = Timestamp::from_millis(Timestamp::now().millis() / DAY_MS * DAY_MS);
+    let mut count = 0;
+    for (n, car) in fleet.iter().enumerate() {
+        let client = |k: usize| drivers[(n * 3 + k) % drivers.len()].id;
+        // Two past rentals per car, returned and paid.
+        for k in 0..2 {
+            let start =
+                today.plus_millis(-DAY_MS * (40 - 15 * k as i64 - (n % 7) as i64) + 9 * HOUR_MS);
+            let end = start.plus_millis(DAY_MS * rng.gen_range(2..6));
+            let booked = NewBooking {
+                car: car.id,
+                client: client(k),
+                start,
+                end,
+                notes: None,
+                status: S::Confirmed,
+            };
+            let r = booking::create(db, admin, booked, policy, origin).await?;
+            let pick_up = StatusChange {
+                status: S::Active,
+                at: Some(start.plus_millis(HOUR_MS / 2)),
+                charges: vec![],
+            };
+            booking::change_status(db, admin, r.id, pick_up, policy, origin).await?;
+            let late = rng.gen_bool(0.25);
+            let charges = if late {
+                vec![Charge {
+                    label: "Carburant (3/8 manquants)".into(),
+                    amount: Money::from_cents(18_000),
+                }]
+            } else {
+                vec![]
+            };
+            let back = end.plus_millis(if late { 3 * HOUR_MS } else { -HOUR_MS });
+            let ret = StatusChange {
+                status: S::Completed,
+                at: Some(back),
+                charges,
+            };
+            let done = booking::change_status(db, admin, r.id, ret, policy, origin).await?;
+            let method = [
+                PaymentMethod::Cash,
+                PaymentMethod::Card,
+                PaymentMethod::Transfer,
+            ][n % 3];
+            let pay = NewPayment {
+                amount: done.payment_details.remaining,
+                method,
+                date: Some(back),
+                refund_due: false,
+            };
+            booking::add_payment(db, admin, r.id, pay, origin).await?;
+            count += 1;
+        }
+        // What is happening now and next, on some of the cars.
+        let (start, days, status) = match n % 5 {
+            0 => (
+                today.plus_millis(-2 * DAY_MS + 10 * HOUR_MS),
+                5,
+                Some(S::Active),
+            ),
+            1 if n < 5 => (
+                today.plus_millis(-6 * DAY_MS + 10 * HOUR_MS),
+                4,
+                Some(S::Active),
+            ), // overdue
+            2 => (today.plus_millis(3 * DAY_MS + 9 * HOUR_MS), 4, None),
+            3 => (
+                today.plus_millis(6 * DAY_MS + 14 * HOUR_MS),
+                3,
+                Some(S::Confirmed),
+            ),
+            _ => continue,
+        };
+        let end = start.plus_millis(days * DAY_MS);
+        let initial = if status.is_some() {
+            S::Confirmed
+        } else {
+            S::PendingConfirmation
+        };
+        let booked = NewBooking {
+            car: car.id,
+            client: client(2),
+            start,
+            end,
+            notes: None,
+            status: initial,
+        };
+        let r = booking::create(db, admin, booked, policy, origin).await?;
+        if status == Some(S::Active) {
+            let pick_up = StatusChange {
+                status: S::Active,
+                at: Some(start),
+                charges: vec![],
+            };
+            booking::change_status(db, admin, r.id, pick_up, policy, origin).await?;
+            let deposit = NewPayment {
+                amount: Money::from_cents(50_000),
+                method: PaymentMethod::Card,
+                date: Some(start),
+                refund_due: false,
+            };
+            booking::add_payment(db, admin, r.id, deposit, origin).await?;
+        }
+        count += 1;
+    }
+    Ok(count)
+}
+
+fn all_cars() -> cars::CarQuery {
+    cars::CarQuery {
+        available: None,
+        status: None,
+        make: None,
+        q: None,
+        sort: cars::CarSort::AddedAt,
+        descending: false,
+        limit: 1000,
+        offset: 0,
+    }
+}
+
+fn all_clients() -> clients::ClientQuery {
+    clients::ClientQuery {
+        phone: None,
+        q: None,
+        sort: clients::ClientSort::RegisteredAt,
+        descending: false,
+        limit: 1000,
+        offset: 0,
+    }
+}
+
 /// Prints what the demo added and the warning that goes with its well-known passwords.
 pub fn announce(summary: &DemoSummary) {
     println!(
-        "Demo agency added: {} cars, {} clients, and the demo accounts:",
-        summary.cars, summary.clients
+        "Demo agency added: {} cars, {} clients, {} reservations, and the demo accounts:",
+        summary.cars, summary.clients, summary.reservations
     );
     for (username, password, role, _) in DEMO_ACCOUNTS {
         println!("  {username} / {password} ({})", role.as_str());
