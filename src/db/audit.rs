@@ -1,10 +1,10 @@
 //! The append-only `audit_log` table.
 
-use super::Conn;
+use super::{Conn, Sql};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 
 /// One entry as written.
 #[derive(Debug, Clone)]
@@ -40,4 +40,115 @@ pub async fn insert(conn: &mut Conn, e: &NewEntry) -> AppResult<Id> {
     .execute(conn)
     .await?;
     Ok(id)
+}
+
+/// An entry as read back, with its JSON columns parsed.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    #[serde(rename = "_id")]
+    pub id: Id,
+    pub timestamp: Timestamp,
+    pub user_id: Option<Id>,
+    pub user_username: Option<String>,
+    pub action: String,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<Id>,
+    pub details: serde_json::Value,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: String,
+    timestamp: i64,
+    user_id: Option<String>,
+    user_username: Option<String>,
+    action: String,
+    entity_type: Option<String>,
+    entity_id: Option<String>,
+    details: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl TryFrom<EntryRow> for Entry {
+    type Error = AppError;
+
+    fn try_from(r: EntryRow) -> AppResult<Entry> {
+        let corrupt = |what: &str| AppError::Internal(anyhow::anyhow!("corrupt audit row: {what}"));
+        let json = |text: Option<String>| -> AppResult<Option<serde_json::Value>> {
+            text.map(|t| serde_json::from_str(&t).map_err(|_| corrupt("json")))
+                .transpose()
+        };
+        Ok(Entry {
+            id: r.id.parse().map_err(|_| corrupt("id"))?,
+            timestamp: Timestamp::from_millis(r.timestamp),
+            user_id: r.user_id.and_then(|s| s.parse().ok()),
+            user_username: r.user_username,
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id.and_then(|s| s.parse().ok()),
+            details: json(Some(r.details))?.unwrap_or_default(),
+            before: json(r.before)?,
+            after: json(r.after)?,
+        })
+    }
+}
+
+/// Filters and page of an audit listing (always newest first).
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<Id>,
+    pub user_id: Option<Id>,
+    pub action: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of entries, newest first, and how many match in all.
+pub async fn list(conn: &mut Conn, q: &AuditQuery) -> AppResult<(Vec<Entry>, i64)> {
+    let filters = |sql: &mut Sql| {
+        sql.push(" WHERE 1 = 1");
+        if let Some(t) = &q.entity_type {
+            sql.push(" AND entity_type = ").bind(t.clone());
+        }
+        if let Some(id) = q.entity_id {
+            sql.push(" AND entity_id = ").bind(id.to_string());
+        }
+        if let Some(id) = q.user_id {
+            sql.push(" AND user_id = ").bind(id.to_string());
+        }
+        if let Some(a) = &q.action {
+            sql.push(" AND action = ").bind(a.clone());
+        }
+        if let Some(from) = q.from {
+            sql.push(" AND timestamp >= ").bind(from.millis());
+        }
+        if let Some(to) = q.to {
+            sql.push(" AND timestamp < ").bind(to.millis());
+        }
+    };
+    let mut count = Sql::new("SELECT COUNT(*) FROM audit_log");
+    filters(&mut count);
+    let total = count.fetch_count(conn).await?;
+    let mut page = Sql::new(
+        "SELECT id, timestamp, user_id, user_username, action, entity_type, entity_id, details, \
+         before, after FROM audit_log",
+    );
+    filters(&mut page);
+    page.push(" ORDER BY timestamp DESC, id DESC LIMIT ")
+        .bind(q.limit)
+        .push(" OFFSET ")
+        .bind(q.offset);
+    let rows: Vec<EntryRow> = page.fetch_all(conn).await?;
+    let entries = rows
+        .into_iter()
+        .map(Entry::try_from)
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok((entries, total))
 }

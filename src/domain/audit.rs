@@ -76,6 +76,57 @@ impl EntityType {
     }
 }
 
+/// Every action, for checking a filter.
+pub const ACTIONS: [AuditAction; 20] = [
+    AuditAction::LoginSuccess,
+    AuditAction::LoginAttemptFailure,
+    AuditAction::Logout,
+    AuditAction::ChangePassword,
+    AuditAction::CreateManager,
+    AuditAction::UpdateManager,
+    AuditAction::DeleteManager,
+    AuditAction::CreateCar,
+    AuditAction::UpdateCar,
+    AuditAction::DeleteCar,
+    AuditAction::UploadCarImage,
+    AuditAction::DeleteCarImage,
+    AuditAction::CreateClient,
+    AuditAction::UpdateClient,
+    AuditAction::DeleteClient,
+    AuditAction::CreateReservation,
+    AuditAction::UpdateReservation,
+    AuditAction::UpdateReservationStatus,
+    AuditAction::AddPayment,
+    AuditAction::DeleteReservation,
+];
+
+impl std::str::FromStr for AuditAction {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ACTIONS
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| "is not a known audit action (e.g. CREATE_CAR, LOGIN_SUCCESS)".into())
+    }
+}
+
+impl std::str::FromStr for EntityType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            EntityType::User,
+            EntityType::Car,
+            EntityType::Client,
+            EntityType::Reservation,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+        .ok_or_else(|| "must be one of: Car, Client, User, Reservation".into())
+    }
+}
+
 /// The top-level fields whose values differ between two JSON documents, sorted.
 /// A missing document (creation, deletion) counts every field of the other as changed.
 pub fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {

@@ -1,5 +1,6 @@
 //! The HTTP API: routes, the middleware every request passes through, and thin handlers.
 
+mod audit;
 mod auth;
 mod cars;
 mod clients;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
             "/reservations/{id}/payments",
             post(reservations::add_payment),
         )
+        .route("/audit", get(audit::list))
         .route("/meta", get(ops::meta));
 
     let app = Router::new()

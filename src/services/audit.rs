@@ -82,3 +82,12 @@ pub async fn record(conn: &mut Conn, origin: &Origin, change: Change<'_>) -> App
     db::audit::insert(conn, &entry).await?;
     Ok(())
 }
+
+/// One page of the audit trail, newest first.
+pub async fn list(
+    db: &db::Database,
+    query: &db::audit::AuditQuery,
+) -> AppResult<(Vec<db::audit::Entry>, i64)> {
+    let mut conn = db.read().await?;
+    db::audit::list(&mut conn, query).await
+}
