@@ -95,7 +95,12 @@ async fn json_error_bodies(response: Response) -> Response {
     }
     let message = status.canonical_reason().unwrap_or("error").to_lowercase();
     let mut fresh = status_error_response(status, &message);
-    for name in [header::RETRY_AFTER, header::ALLOW] {
+    if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        fresh
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    for name in [header::RETRY_AFTER, header::ALLOW, header::CONNECTION] {
         if let Some(v) = response.headers().get(&name) {
             fresh.headers_mut().insert(name, v.clone());
         }

@@ -111,8 +111,11 @@ pub async fn upload_image(
         .await
         .map_err(|e| AppError::Internal(e.into()))?
         .map_err(|e| match e {
-            photos::PhotoError::NotAnImage => AppError::UnsupportedMediaType(e.to_string()),
-            other => AppError::invalid_field("image", other.to_string()),
+            // The contract: anything that does not decode as JPEG, PNG or WebP is a 415.
+            photos::PhotoError::NotAnImage | photos::PhotoError::Undecodable(_) => {
+                AppError::UnsupportedMediaType(e.to_string())
+            }
+            photos::PhotoError::TooLarge { .. } => AppError::invalid_field("image", e.to_string()),
         })?;
     let (actor, origin) = (actor.clone(), origin.clone());
     db.write(move |conn| {

@@ -50,7 +50,12 @@ pub fn process(bytes: &[u8]) -> Result<NewImage, PhotoError> {
         // Keep the photo the right way up once its EXIF orientation is gone.
         picture.apply_orientation(orientation);
     }
-    let thumb = picture.thumbnail(THUMB_SIDE, THUMB_SIDE);
+    // Only shrink: a photo already small enough is its own thumbnail.
+    let thumb = if picture.width() <= THUMB_SIDE && picture.height() <= THUMB_SIDE {
+        picture.clone()
+    } else {
+        picture.thumbnail(THUMB_SIDE, THUMB_SIDE)
+    };
     Ok(NewImage {
         full: encode(&picture, format)?,
         thumb: encode(&thumb, format)?,
@@ -119,6 +124,13 @@ mod tests {
         let thumb = image::load_from_memory(&stored.thumb.data).unwrap();
         assert_eq!((thumb.width(), thumb.height()), (320, 240));
         assert_ne!(stored.full.etag, stored.thumb.etag);
+    }
+
+    #[test]
+    fn small_photos_are_not_enlarged() {
+        let stored = process(&png(50, 40)).unwrap();
+        let thumb = image::load_from_memory(&stored.thumb.data).unwrap();
+        assert_eq!((thumb.width(), thumb.height()), (50, 40));
     }
 
     #[test]
