@@ -232,6 +232,41 @@ impl Reservation {
     }
 }
 
+/// The longest rental one reservation may cover (five years: long-term leases included).
+pub const MAX_RENTAL_DAYS: i64 = 5 * 366;
+/// How far ahead a booking may start.
+pub const MAX_DAYS_AHEAD: i64 = 3 * 366;
+/// How far a pick-up or return may be recorded ahead of the server's clock (clock skew).
+pub const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Checks a booking's period: it ends after it starts, lasts at most [`MAX_RENTAL_DAYS`],
+/// and starts at most [`MAX_DAYS_AHEAD`] from `now` (past starts are allowed, to record
+/// rentals after the fact). Returns the field at fault and why.
+pub fn check_period(
+    start: Timestamp,
+    end: Timestamp,
+    now: Timestamp,
+) -> Result<(), (&'static str, String)> {
+    if end <= start {
+        return Err(("endDate", "must be after startDate".into()));
+    }
+    if end.millis() - start.millis() > MAX_RENTAL_DAYS * DAY_MS {
+        return Err((
+            "endDate",
+            format!("a reservation covers at most {MAX_RENTAL_DAYS} days"),
+        ));
+    }
+    if start.millis() - now.millis() > MAX_DAYS_AHEAD * DAY_MS {
+        return Err((
+            "startDate",
+            format!("must be within {MAX_DAYS_AHEAD} days from now"),
+        ));
+    }
+    Ok(())
+}
+
 /// A human-friendly, never reused reservation number, e.g. `LC-2026-000042`.
 pub fn reservation_number(year: i32, sequence: i64) -> String {
     format!("LC-{year}-{sequence:06}")
@@ -289,6 +324,32 @@ mod tests {
         assert_eq!(
             (none.remaining.cents(), none.transaction_date),
             (10_000, None)
+        );
+    }
+
+    #[test]
+    fn periods_are_bounded() {
+        let now = Timestamp::parse("2026-06-01T00:00:00Z").unwrap();
+        let at = |t: &str| Timestamp::parse(t).unwrap();
+        assert!(check_period(at("2026-06-02T00:00:00Z"), at("2026-06-05T00:00:00Z"), now).is_ok());
+        assert!(check_period(at("2020-06-02T00:00:00Z"), at("2020-06-05T00:00:00Z"), now).is_ok());
+        assert_eq!(
+            check_period(at("2026-06-05T00:00:00Z"), at("2026-06-05T00:00:00Z"), now)
+                .unwrap_err()
+                .0,
+            "endDate"
+        );
+        assert_eq!(
+            check_period(at("2026-06-05T00:00:00Z"), at("9999-12-31T00:00:00Z"), now)
+                .unwrap_err()
+                .0,
+            "endDate"
+        );
+        assert_eq!(
+            check_period(at("2035-06-05T00:00:00Z"), at("2035-06-06T00:00:00Z"), now)
+                .unwrap_err()
+                .0,
+            "startDate"
         );
     }
 

@@ -15,7 +15,7 @@ use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::pricing::{billable_days, final_total, rental_cost, Charge, Overflow};
 use crate::domain::reservation::{
-    reservation_number, CarSummary, ClientSummary, Payment, PaymentDetails, PaymentMethod,
+    self, reservation_number, CarSummary, ClientSummary, Payment, PaymentDetails, PaymentMethod,
     Reservation, ReservationStatus,
 };
 use crate::domain::time::Timestamp;
@@ -121,13 +121,8 @@ async fn ensure_free(
 }
 
 fn check_period(start: Timestamp, end: Timestamp) -> AppResult<()> {
-    if end <= start {
-        return Err(AppError::invalid_field(
-            "endDate",
-            "must be after startDate",
-        ));
-    }
-    Ok(())
+    reservation::check_period(start, end, Timestamp::now())
+        .map_err(|(field, problem)| AppError::invalid_field(field, problem))
 }
 
 /// Books a car for a client.
@@ -271,6 +266,22 @@ pub async fn change_status(
     policy: PricingPolicy,
     origin: &Origin,
 ) -> AppResult<Reservation> {
+    let recorded_time = matches!(
+        move_to.status,
+        ReservationStatus::Active | ReservationStatus::Completed
+    );
+    if move_to.at.is_some() && !recorded_time {
+        return Err(AppError::invalid_field(
+            "at",
+            "can be given only with a pick-up (active) or a return (completed)",
+        ));
+    }
+    if move_to
+        .at
+        .is_some_and(|at| at.millis() - Timestamp::now().millis() > reservation::MAX_CLOCK_SKEW_MS)
+    {
+        return Err(AppError::invalid_field("at", "cannot be in the future"));
+    }
     if !move_to.charges.is_empty() && move_to.status != ReservationStatus::Completed {
         return Err(AppError::invalid_field(
             "additionalCharges",
