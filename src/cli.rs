@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseArgs, LogFormat, ServeArgs};
 use crate::db::Database;
+use crate::domain::time::Timestamp;
 use crate::domain::user::{FullName, NewPassword, Role, Username};
 use crate::services::hashing::Hasher;
 use crate::services::{staff, Origin};
@@ -38,6 +39,29 @@ enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Read the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Write the audit log as JSON lines (one entry per line, oldest first) for an auditor.
+    Export {
+        /// Only entries at or after this RFC 3339 date-time (e.g. 2026-01-01T00:00:00Z).
+        #[arg(long, value_parser = parse_instant)]
+        from: Option<Timestamp>,
+        /// Only entries before this RFC 3339 date-time.
+        #[arg(long, value_parser = parse_instant)]
+        to: Option<Timestamp>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+fn parse_instant(raw: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(raw)
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +105,14 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::User(cmd)) => run_user(&cli.database, cmd).await,
+        Some(Command::Audit(AuditCommand::Export { from, to, output })) => {
+            let db = Database::connect(&cli.database.db_settings()).await?;
+            let result = export_audit(&db, from, to, output).await;
+            db.close().await;
+            let written = result?;
+            eprintln!("exported {written} audit entries");
+            Ok(())
+        }
         Some(Command::Demo) => {
             let db = Database::connect(&cli.database.db_settings()).await?;
             let result = crate::demo::fill(&db, &Hasher::new(1)).await;
@@ -134,6 +166,31 @@ async fn run_user(database: &DatabaseArgs, cmd: UserCommand) -> anyhow::Result<(
     };
     db.close().await;
     result.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+async fn export_audit(
+    db: &Database,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    output: Option<std::path::PathBuf>,
+) -> anyhow::Result<u64> {
+    match output {
+        Some(path) => {
+            let file = std::fs::File::create(&path)
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            crate::services::audit::export(db, from, to, &mut std::io::BufWriter::new(file)).await
+        }
+        None => {
+            let stdout = std::io::stdout();
+            crate::services::audit::export(
+                db,
+                from,
+                to,
+                &mut std::io::BufWriter::new(stdout.lock()),
+            )
+            .await
+        }
+    }
 }
 
 fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {

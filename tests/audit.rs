@@ -5,6 +5,13 @@ mod common;
 use common::{Engine, TestApp};
 use serde_json::json;
 
+/// Milliseconds since the epoch of an RFC 3339 value (strings of varying precision do not sort).
+fn instant(value: &serde_json::Value) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(value.as_str().expect("a date-time"))
+        .expect("RFC 3339")
+        .timestamp_millis()
+}
+
 both_engines!(
     the_audit_log_is_for_admins_newest_first,
     the_audit_log_filters_by_entity_user_action_and_time,
@@ -27,13 +34,8 @@ async fn the_audit_log_is_for_admins_newest_first(engine: Engine) {
     assert_eq!(r.status, 200, "{}", r.text);
     let items = r.body["items"].as_array().expect("items");
     assert!(r.body["total"].as_i64().unwrap_or(0) >= 4, "{}", r.text);
-    let stamps: Vec<&str> = items
-        .iter()
-        .map(|e| e["timestamp"].as_str().unwrap_or(""))
-        .collect();
-    let mut sorted = stamps.clone();
-    sorted.sort_by(|a, b| b.cmp(a));
-    assert_eq!(stamps, sorted, "newest first");
+    let stamps: Vec<i64> = items.iter().map(|e| instant(&e["timestamp"])).collect();
+    assert!(stamps.windows(2).all(|w| w[0] >= w[1]), "newest first");
     let created = items
         .iter()
         .find(|e| e["action"] == "CREATE_MANAGER" && e["entityId"] == manager_id.as_str())
@@ -110,4 +112,79 @@ async fn the_audit_log_filters_by_entity_user_action_and_time(engine: Engine) {
             .await
             .assert_error(400, "bad_request");
     }
+}
+
+both_engines!(the_audit_export_writes_every_entry_as_json_lines);
+
+async fn the_audit_export_writes_every_entry_as_json_lines(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    app.manager("exported").await;
+    // Enough old entries to span several pages of the export.
+    let id = match engine {
+        Engine::Sqlite => "printf('%024x', i)",
+        Engine::Postgres => "lpad(to_hex(i), 24, '0')",
+    };
+    app.db
+        .execute(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500) \
+             INSERT INTO audit_log (id, timestamp, user_id, user_username, action, entity_type, \
+             entity_id, details, before, after) \
+             SELECT {id}, 1700000000000 + i, NULL, NULL, 'LOGOUT', NULL, NULL, '{{}}', NULL, NULL FROM n"
+        ))
+        .await;
+    let total = app.db.count("SELECT COUNT(*) FROM audit_log").await;
+
+    let out = common::command(&app.db)
+        .args(["audit", "export"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len() as i64, total);
+    let stamps: Vec<i64> = lines.iter().map(|e| instant(&e["timestamp"])).collect();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    assert!(lines
+        .iter()
+        .any(|e| e["action"] == "CREATE_MANAGER" && e["after"]["username"] == "exported"));
+
+    // 1700000000000 + i ms: the window [i = 1001, i = 2001) holds exactly 1000 entries.
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("audit.jsonl");
+    let out = common::command(&app.db)
+        .args([
+            "audit",
+            "export",
+            "--from",
+            "2023-11-14T22:13:21.001Z",
+            "--to",
+            "2023-11-14T22:13:22.001Z",
+            "--output",
+        ])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file)
+            .expect("file")
+            .lines()
+            .count(),
+        1000
+    );
+    let bad = common::command(&app.db)
+        .args(["audit", "export", "--from", "yesterday"])
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
 }

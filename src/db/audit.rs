@@ -152,3 +152,36 @@ pub async fn list(conn: &mut Conn, q: &AuditQuery) -> AppResult<(Vec<Entry>, i64
         .collect::<AppResult<Vec<_>>>()?;
     Ok((entries, total))
 }
+
+/// Up to `limit` entries in `[from, to)`, oldest first, after the entry `after`
+/// (timestamp, id): a keyset page, so an export of any size reads in constant memory.
+pub async fn export_page(
+    conn: &mut Conn,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    after: Option<(Timestamp, Id)>,
+    limit: i64,
+) -> AppResult<Vec<Entry>> {
+    let mut sql = Sql::new(
+        "SELECT id, timestamp, user_id, user_username, action, entity_type, entity_id, details, \
+         before, after FROM audit_log WHERE 1 = 1",
+    );
+    if let Some(from) = from {
+        sql.push(" AND timestamp >= ").bind(from.millis());
+    }
+    if let Some(to) = to {
+        sql.push(" AND timestamp < ").bind(to.millis());
+    }
+    if let Some((ts, id)) = after {
+        sql.push(" AND (timestamp > ")
+            .bind(ts.millis())
+            .push(" OR (timestamp = ")
+            .bind(ts.millis())
+            .push(" AND id > ")
+            .bind(id.to_string())
+            .push("))");
+    }
+    sql.push(" ORDER BY timestamp, id LIMIT ").bind(limit);
+    let rows: Vec<EntryRow> = sql.fetch_all(conn).await?;
+    rows.into_iter().map(Entry::try_from).collect()
+}

@@ -91,3 +91,33 @@ pub async fn list(
     let mut conn = db.read().await?;
     db::audit::list(&mut conn, query).await
 }
+
+/// Writes every entry in `[from, to)` as one JSON object per line, oldest first, reading
+/// the log page by page. Returns how many entries were written.
+pub async fn export(
+    db: &db::Database,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<u64> {
+    const PAGE: i64 = 1000;
+    let mut after = None;
+    let mut written = 0;
+    loop {
+        let page = {
+            let mut conn = db.read().await?;
+            db::audit::export_page(&mut conn, from, to, after, PAGE).await?
+        };
+        for entry in &page {
+            serde_json::to_writer(&mut *out, entry)?;
+            out.write_all(b"\n")?;
+            written += 1;
+        }
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE => after = Some((last.timestamp, last.id)),
+            _ => break,
+        }
+    }
+    out.flush()?;
+    Ok(written)
+}
