@@ -219,6 +219,7 @@ fn init_logging(args: &DatabaseArgs) -> anyhow::Result<()> {
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_span_list(false)
             .init(),
     }
     Ok(())

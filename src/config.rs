@@ -137,6 +137,16 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1024..=16_777_216))]
     pub json_limit_bytes: u64,
 
+    /// Bearer token that `/metrics` requires. Without it, metrics are served only in
+    /// development mode.
+    #[arg(
+        long,
+        env = "LOCACAR_METRICS_TOKEN",
+        value_name = "LOCACAR_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+
     /// Fill an empty database with the demo agency before serving (public demo passwords!).
     #[arg(long, env = "LOCACAR_DEMO", value_name = "LOCACAR_DEMO", num_args = 0..=1,
           default_value = "false", default_missing_value = "true",

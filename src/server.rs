@@ -35,7 +35,7 @@ pub async fn serve(db_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()
         config: Arc::new(args),
     };
     let housekeeping = tokio::spawn(housekeeping(db.clone(), policy));
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(state)?.into_make_service_with_connect_info::<SocketAddr>();
 
     // Tests and scripts read this line to learn the port; keep its shape.
     println!("locacar listening on http://{address}");

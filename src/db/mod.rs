@@ -14,6 +14,7 @@ pub mod login_attempts;
 pub mod reservations;
 pub mod sessions;
 mod sql;
+pub mod stats;
 pub mod users;
 mod writer;
 
@@ -113,6 +114,11 @@ impl Database {
         let report = self.engine.durability_report(&mut conn).await?;
         tracing::info!(engine = self.engine.name(), %report, "database durability settings");
         Ok(())
+    }
+
+    /// Connections open in the pool, and how many of them are idle.
+    pub fn pool_usage(&self) -> (u32, usize) {
+        (self.pool.size(), self.pool.num_idle())
     }
 
     /// Finishes queued writes and closes every connection.

@@ -7,6 +7,7 @@ mod clients;
 pub mod extract;
 mod fields;
 mod managers;
+mod metrics;
 mod middleware;
 mod ops;
 mod reservations;
@@ -61,7 +62,8 @@ fn image_body_limit(config: &ServeArgs) -> usize {
 }
 
 /// Every route of the API, with its middleware.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState) -> anyhow::Result<Router> {
+    metrics::recorder()?;
     let mut auth_routes = Router::new()
         .route("/login", post(auth::login))
         .route("/logout", post(auth::logout))
@@ -125,11 +127,12 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api)
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(metrics::render))
         .route_layer(axum::middleware::from_fn(
             middleware::require_json_content_type,
         ))
         .fallback(|| async { AppError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state.clone());
-    middleware::wrap(app, &state.config)
+    Ok(middleware::wrap(app, &state.config).layer(axum::middleware::from_fn(metrics::track)))
 }

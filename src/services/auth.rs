@@ -96,6 +96,7 @@ pub async fn login(
         )
         .await?;
     let Some(found) = stored.filter(|_| verification.is_match()) else {
+        metrics::counter!("login_failures_total").increment(1);
         record_failure(db, username, None, origin, "wrong username or password").await?;
         return Err(AppError::Unauthenticated(WRONG_CREDENTIALS));
     };
@@ -137,6 +138,7 @@ async fn reserve_attempt(
             .filter_map(|(w, _)| w.oldest)
             .max();
             if let Some(oldest) = full {
+                metrics::counter!("login_throttled_total").increment(1);
                 let wait_ms = (oldest + window - now.millis()).max(1000);
                 return Err(AppError::TooManyRequests {
                     retry_after: Duration::from_millis(u64::try_from(wait_ms).unwrap_or(1000)),

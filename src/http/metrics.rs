@@ -1,0 +1,118 @@
+//! `/metrics`: Prometheus text format. Request counts and latencies per route template
+//! and status, requests in flight, database pool usage, login failures, and the fleet
+//! and rental gauges an agency owner charts.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use subtle::ConstantTimeEq;
+
+use super::AppState;
+use crate::db::stats;
+use crate::domain::time::Timestamp;
+use crate::error::{AppError, AppResult};
+
+/// Latency buckets in seconds: a desk request should take milliseconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// Installs the process-wide recorder once, and returns the handle that renders it.
+pub fn recorder() -> anyhow::Result<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle);
+    }
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("http_request_duration_seconds".into()),
+            &BUCKETS,
+        )?
+        .install_recorder()?;
+    Ok(HANDLE.get_or_init(|| handle))
+}
+
+/// Counts and times every request, matched or not. `Router::layer` runs it after routing,
+/// so the matched route template is known.
+pub async fn track(req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let started = Instant::now();
+    metrics::gauge!("http_requests_in_flight").increment(1.0);
+    let response = next.run(req).await;
+    metrics::gauge!("http_requests_in_flight").decrement(1.0);
+    let labels = [
+        ("method", method),
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Serves the metrics to whoever holds the configured bearer token; without a token,
+/// only in development mode.
+pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    authorise(&state, &headers)?;
+    let handle = recorder().map_err(AppError::Internal)?;
+    refresh_gauges(&state).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle.render(),
+    )
+        .into_response())
+}
+
+fn authorise(state: &AppState, headers: &HeaderMap) -> AppResult<()> {
+    match &state.config.metrics_token {
+        Some(expected) => {
+            let given = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+                Ok(())
+            } else {
+                Err(AppError::Unauthenticated(
+                    "send the metrics token as Authorization: Bearer …",
+                ))
+            }
+        }
+        None if state.config.dev => Ok(()),
+        None => Err(AppError::Forbidden(
+            "metrics are open only in development mode; set LOCACAR_METRICS_TOKEN to scrape them"
+                .into(),
+        )),
+    }
+}
+
+/// Gauges read from the database at scrape time, so they are never stale.
+async fn refresh_gauges(state: &AppState) -> AppResult<()> {
+    let (open, idle) = state.db.pool_usage();
+    metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
+    metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(open) - idle as f64);
+    let mut conn = state.db.read().await?;
+    let by_status = stats::cars_by_status(&mut conn).await?;
+    for status in crate::domain::car::CarStatus::ALL {
+        let count = by_status
+            .iter()
+            .find(|(s, _)| s == status.as_str())
+            .map_or(0, |(_, n)| *n);
+        metrics::gauge!("locacar_cars", "status" => status.as_str()).set(count as f64);
+    }
+    let (active, overdue) = stats::rentals(&mut conn, Timestamp::now()).await?;
+    metrics::gauge!("locacar_rentals_active").set(active as f64);
+    metrics::gauge!("locacar_rentals_overdue").set(overdue as f64);
+    Ok(())
+}
