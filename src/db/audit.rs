@@ -43,7 +43,7 @@ pub async fn insert(conn: &mut Conn, e: &NewEntry) -> AppResult<Id> {
 }
 
 /// An entry as read back, with its JSON columns parsed.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Entry {
     #[serde(rename = "_id")]

@@ -11,7 +11,7 @@ use super::money::Money;
 use super::time::Timestamp;
 
 /// Where a car stands. `Rented` belongs to reservations (pick-up and return), not to people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CarStatus {
     Available,
@@ -145,7 +145,7 @@ pub fn parse_year(year: i64) -> Result<i32, String> {
 }
 
 /// A car as the API shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Car {
     #[serde(rename = "_id")]

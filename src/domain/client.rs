@@ -101,7 +101,7 @@ impl Cin {
 }
 
 /// A client as the API shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Client {
     #[serde(rename = "_id")]

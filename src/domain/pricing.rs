@@ -21,7 +21,7 @@ pub fn billable_days(start: Timestamp, end: Timestamp, grace_minutes: u32) -> i6
 }
 
 /// A charge added at return (fuel, damage, late return, …).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Charge {
     pub label: String,
     pub amount: Money,

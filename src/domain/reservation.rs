@@ -11,7 +11,7 @@ use super::pricing::Charge;
 use super::time::Timestamp;
 
 /// Where a reservation stands in its life cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReservationStatus {
     PendingConfirmation,
@@ -96,7 +96,7 @@ impl fmt::Display for ReservationStatus {
 }
 
 /// How a payment was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PaymentMethod {
     Cash,
@@ -133,7 +133,7 @@ impl FromStr for PaymentMethod {
 }
 
 /// One recorded payment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Payment {
     pub amount: Money,
@@ -145,7 +145,7 @@ pub struct Payment {
 }
 
 /// The money side of a reservation, derived from its payments.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentDetails {
     pub amount_paid: Money,
@@ -176,7 +176,7 @@ impl PaymentDetails {
 }
 
 /// A short summary of the car, shown with each reservation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CarSummary {
     #[serde(rename = "_id")]
@@ -187,7 +187,7 @@ pub struct CarSummary {
 }
 
 /// A short summary of the client, shown with each reservation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientSummary {
     #[serde(rename = "_id")]
@@ -198,7 +198,7 @@ pub struct ClientSummary {
 }
 
 /// A reservation as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Reservation {
     #[serde(rename = "_id")]

@@ -11,7 +11,9 @@ use super::text::clean_text;
 use super::time::Timestamp;
 
 /// What a staff member may do. Both roles are staff; admins also manage accounts and the fleet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
@@ -135,7 +137,7 @@ impl fmt::Debug for NewPassword {
 }
 
 /// A staff account as the API shows it (never with its password hash).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     #[serde(rename = "_id")]

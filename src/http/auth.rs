@@ -10,15 +10,20 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::extract::{session_token, ClientOrigin, JsonBody, Staff, SESSION_COOKIE};
+use super::openapi::{ErrorBody, LoginReply, MessageReply, StatusReply};
 use super::AppState;
-use crate::domain::user::{FullName, NewPassword, Role, Username};
+use crate::domain::user::{FullName, NewPassword, Role, User, Username};
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::services::{auth, staff};
 
-#[derive(Deserialize)]
+/// Credentials.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct LoginBody {
+    #[schema(required = true, nullable = false, min_length = 1)]
     username: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1)]
     password: Option<String>,
 }
 
@@ -31,6 +36,24 @@ fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
     cookie
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    summary = "Log in",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = inline(LoginReply)),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Wrong username or password", body = ErrorBody),
+        (status = 403, description = "The account is deactivated (right password)", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -72,6 +95,19 @@ pub async fn login(
     Ok((jar, Json(json!({ "user": user }))))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    summary = "Log out; the session is deleted on the server",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Logged out", body = inline(MessageReply)),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn logout(
     State(state): State<AppState>,
     staff: Staff,
@@ -83,6 +119,16 @@ pub async fn logout(
     Ok((jar, Json(json!({ "message": "logged out" }))))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/auth/status",
+    tag = "auth",
+    summary = "Who is logged in",
+    responses(
+        (status = 200, description = "The session, if any", body = inline(StatusReply)),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn status(State(state): State<AppState>, jar: CookieJar) -> AppResult<impl IntoResponse> {
     let found = match session_token(&jar) {
         Some(token) => auth::authenticate(&state.db, &state.auth, &token).await?,
@@ -94,13 +140,35 @@ pub async fn status(State(state): State<AppState>, jar: CookieJar) -> AppResult<
     }))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A password change.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PasswordBody {
+    #[schema(required = true, nullable = false, min_length = 1)]
     current_password: Option<String>,
+    /// At least 8 characters.
+    #[schema(required = true, nullable = false, min_length = 8, max_length = 256)]
     new_password: Option<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/auth/password",
+    tag = "auth",
+    summary = "Change one's own password; other sessions end",
+    request_body = PasswordBody,
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Changed", body = inline(MessageReply)),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Wrong current password or too short a new one", body = ErrorBody),
+        (status = 429, description = "Too many failed attempts", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     staff: Staff,
@@ -129,16 +197,42 @@ pub async fn change_password(
     Ok(Json(json!({ "message": "password changed" })))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A test account (development mode only).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TestUserBody {
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = r"^\s*[\p{L}\p{N}._-]{3,50}\s*$"
+    )]
     username: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 8, max_length = 256)]
     password: Option<String>,
+    #[schema(required = true, nullable = false, value_type = Option<Role>)]
     role: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 100)]
     full_name: Option<String>,
 }
 
 /// Development mode only: creates an account of any role without logging in.
+#[utoipa::path(
+    post,
+    path = "/api/auth/create_test_user",
+    tag = "auth",
+    summary = "Create an account of any role (development mode only)",
+    request_body = TestUserBody,
+    responses(
+        (status = 201, description = "Created", body = User),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 404, description = "Not in development mode", body = ErrorBody),
+        (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn create_test_user(
     State(state): State<AppState>,
     ClientOrigin(origin): ClientOrigin,

@@ -9,9 +9,10 @@ use serde::Deserialize;
 
 use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff};
 use super::fields::{optional, optional_notes, optional_text, required, Mode};
+use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::cars::{CarQuery, CarSort};
-use crate::domain::car::{parse_year, CarChanges, LicensePlate, Vin};
+use crate::domain::car::{parse_year, Car, CarChanges, CarStatus, LicensePlate, Vin};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::text::clean_text;
@@ -27,6 +28,27 @@ const SORTS: &[(&str, CarSort)] = &[
     ("addedAt", CarSort::AddedAt),
 ];
 
+#[utoipa::path(
+    get,
+    path = "/api/cars",
+    tag = "cars",
+    summary = "List cars",
+    security(("session" = [])),
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("perPage" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"),
+        ("status" = Option<CarStatus>, Query, description = "Only cars in this status"),
+        ("make" = Option<String>, Query, max_length = 200, description = "Only this make (case-insensitive)"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Case-insensitive text in make, model, plate or VIN"),
+        ("sort" = Option<String>, Query, pattern = "^-?(make|year|dailyRate|addedAt)$", description = "One of make, year, dailyRate, addedAt; - for descending")
+    ),
+    responses(
+        (status = 200, description = "A page of cars", body = ListPage<Car>),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     _: Staff,
@@ -36,6 +58,29 @@ pub async fn list(
 }
 
 /// `GET /api/cars/available?start=…&end=…`: the cars that can be booked for `[start, end)`.
+#[utoipa::path(
+    get,
+    path = "/api/cars/available",
+    tag = "cars",
+    summary = "Cars that can be booked for [start, end)",
+    security(("session" = [])),
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("perPage" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"),
+        ("start" = Timestamp, Query, description = "Start of the window (with offset)"),
+        ("end" = Timestamp, Query, description = "End of the window, after start"),
+        ("status" = Option<CarStatus>, Query, description = "Only cars in this status"),
+        ("make" = Option<String>, Query, max_length = 200, description = "Only this make (case-insensitive)"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Case-insensitive text in make, model, plate or VIN"),
+        ("sort" = Option<String>, Query, pattern = "^-?(make|year|dailyRate|addedAt)$", description = "One of make, year, dailyRate, addedAt; - for descending")
+    ),
+    responses(
+        (status = 200, description = "Cars not out of service with no blocking reservation overlapping the window", body = ListPage<Car>),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn available(
     State(state): State<AppState>,
     _: Staff,
@@ -76,6 +121,21 @@ async fn respond_with_list(
     Ok(Json(ListPage::new(items, total, page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/cars/{id}",
+    tag = "cars",
+    summary = "One car",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The car", body = Car),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     _: Staff,
@@ -84,27 +144,75 @@ pub async fn get(
     Ok(Json(cars::get(&state.db, id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Changes to a car: only the fields given change; null clears color or description.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CarUpdate)]
 pub struct CarBody {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 50)]
     make: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 50)]
     model: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = i64, required = false, minimum = 1950)]
     year: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false)]
     license_plate: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false, pattern = r"^\s*[A-HJ-NPR-Za-hj-npr-z0-9]{17}\s*$")]
     vin: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false, max_length = 30)]
     color: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = CarStatus, required = false)]
     status: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Money, required = false, exclusive_minimum = 0)]
     daily_rate: Option<Option<serde_json::Value>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false, max_length = 2000)]
     description: Option<Option<String>>,
+}
+
+/// A new car (the schema of a create; the body is read as a [`CarBody`]).
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct CarCreate {
+    #[schema(min_length = 1, max_length = 50)]
+    make: String,
+    #[schema(min_length = 1, max_length = 50)]
+    model: String,
+    /// From 1950 to next year.
+    #[schema(minimum = 1950)]
+    year: i64,
+    /// Unique, compared case-insensitively and ignoring spaces and '-'.
+    license_plate: String,
+    /// 17 of A–Z and 0–9 without I, O, Q; unique; stored upper-case.
+    #[schema(pattern = r"^\s*[A-HJ-NPR-Za-hj-npr-z0-9]{17}\s*$")]
+    vin: String,
+    #[schema(required = false, max_length = 30)]
+    color: Option<String>,
+    /// `available` (default), `maintenance` or `out_of_service`; `rented` is set by pick-ups only.
+    #[schema(required = false, nullable = false)]
+    status: Option<CarStatus>,
+    #[schema(exclusive_minimum = 0)]
+    daily_rate: Money,
+    #[schema(required = false, max_length = 2000)]
+    description: Option<String>,
+}
+
+/// A photo upload.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ImageUpload {
+    /// A JPEG, PNG or WebP file, judged by its bytes.
+    #[schema(value_type = String, format = Binary)]
+    image: Vec<u8>,
 }
 
 fn parse(body: CarBody, mode: Mode) -> AppResult<CarChanges> {
@@ -129,6 +237,25 @@ fn parse(body: CarBody, mode: Mode) -> AppResult<CarChanges> {
     Ok(changes)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/cars",
+    tag = "cars",
+    summary = "Add a car",
+    request_body = CarCreate,
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Created", body = Car),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     admin: Admin,
@@ -143,6 +270,27 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(car)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/cars/{id}",
+    tag = "cars",
+    summary = "Change a car",
+    request_body = CarBody,
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "Changed", body = Car),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     admin: Admin,
@@ -156,6 +304,23 @@ pub async fn update(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/cars/{id}",
+    tag = "cars",
+    summary = "Delete a car no reservation refers to",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "Rented, or reservations refer to it", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     admin: Admin,
@@ -167,6 +332,26 @@ pub async fn delete(
 }
 
 /// `POST /api/cars/{id}/image`: a multipart form whose only field is `image`.
+#[utoipa::path(
+    post,
+    path = "/api/cars/{id}/image",
+    tag = "cars",
+    summary = "Upload the car's photo (JPEG, PNG or WebP, judged by its bytes)",
+    request_body(content = ImageUpload, content_type = "multipart/form-data"),
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The car, with its imageUrl", body = Car),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 413, description = "Larger than the photo size limit", body = ErrorBody),
+        (status = 415, description = "Not a JPEG, PNG or WebP image", body = ErrorBody),
+        (status = 422, description = "Too many pixels, or a form field other than image", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn upload_image(
     State(state): State<AppState>,
     admin: Admin,
@@ -209,6 +394,22 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/cars/{id}/image",
+    tag = "cars",
+    summary = "The car's photo or its thumbnail",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Car id"), ("size" = Option<String>, Query, pattern = "^(thumb|full)$", description = "thumb for a thumbnail of at most 320 px"), ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer")),
+    responses(
+        (status = 200, description = "The image, re-encoded without metadata", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp")), headers(("ETag" = String), ("X-Content-Type-Options" = String))),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such car, or it has no photo", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn get_image(
     State(state): State<AppState>,
     _: Staff,
@@ -258,6 +459,22 @@ pub async fn get_image(
         .map_err(|e| AppError::Internal(e.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/cars/{id}/image",
+    tag = "cars",
+    summary = "Remove the car's photo",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such car, or it has no photo", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn delete_image(
     State(state): State<AppState>,
     admin: Admin,

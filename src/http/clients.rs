@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff};
 use super::fields::{optional, optional_notes, optional_text, required, Mode};
+use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::clients::{ClientQuery, ClientSort};
 use crate::domain::client::{phone_key, Cin, Client, ClientChanges, Email, Phone};
@@ -23,6 +24,26 @@ const SORTS: &[(&str, ClientSort)] = &[
     ("registeredAt", ClientSort::RegisteredAt),
 ];
 
+#[utoipa::path(
+    get,
+    path = "/api/clients",
+    tag = "clients",
+    summary = "List clients",
+    security(("session" = [])),
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("perPage" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"),
+        ("phone" = Option<String>, Query, description = "A phone number typed any way (exact match after normalising)"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Case-insensitive text in name, phone, e-mail or CIN"),
+        ("sort" = Option<String>, Query, pattern = "^-?(lastName|registeredAt)$", description = "One of lastName, registeredAt; - for descending")
+    ),
+    responses(
+        (status = 200, description = "A page of clients", body = ListPage<Client>),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     _: Staff,
@@ -48,6 +69,21 @@ pub async fn list(
     Ok(Json(ListPage::new(items, total, page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}",
+    tag = "clients",
+    summary = "One client",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The client", body = Client),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     _: Staff,
@@ -56,22 +92,60 @@ pub async fn get(
     Ok(Json(clients::get(&state.db, id).await?))
 }
 
-#[derive(Deserialize)]
+/// Changes to a client: only the fields given change; null clears an optional field.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ClientUpdate)]
 pub struct ClientBody {
     #[serde(default, rename = "firstName", deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 60)]
     first_name: Option<Option<String>>,
     #[serde(default, rename = "lastName", deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 60)]
     last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = String, required = false)]
     phone: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false, format = Email)]
     email: Option<Option<String>>,
     #[serde(default, rename = "driverLicenseNumber", deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false, max_length = 30)]
     driver_license_number: Option<Option<String>>,
     #[serde(default, rename = "CIN", deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     cin: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false, max_length = 2000)]
     notes: Option<Option<String>>,
+}
+
+/// A new client (the schema of a create; the body is read as a [`ClientBody`]).
+#[derive(utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ClientCreate {
+    #[serde(rename = "firstName")]
+    #[schema(min_length = 1, max_length = 60)]
+    first_name: String,
+    #[serde(rename = "lastName")]
+    #[schema(min_length = 1, max_length = 60)]
+    last_name: String,
+    /// Unique, compared without spaces, '-', '.' and parentheses.
+    phone: String,
+    /// Unique when given, compared case-insensitively.
+    #[schema(required = false, format = Email)]
+    email: Option<String>,
+    /// Needed before a pick-up.
+    #[serde(rename = "driverLicenseNumber")]
+    #[schema(required = false, max_length = 30)]
+    driver_license_number: Option<String>,
+    /// National identity card number; unique when given.
+    #[serde(rename = "CIN")]
+    #[schema(required = false)]
+    cin: Option<String>,
+    #[schema(required = false, max_length = 2000)]
+    notes: Option<String>,
 }
 
 fn parse(body: ClientBody, mode: Mode) -> AppResult<ClientChanges> {
@@ -110,6 +184,24 @@ fn parse(body: ClientBody, mode: Mode) -> AppResult<ClientChanges> {
     Ok(changes)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/clients",
+    tag = "clients",
+    summary = "Register a client",
+    request_body = ClientCreate,
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Created", body = Client),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -124,6 +216,26 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(client)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/clients/{id}",
+    tag = "clients",
+    summary = "Change a client",
+    request_body = ClientBody,
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "Changed", body = Client),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -137,6 +249,23 @@ pub async fn update(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/clients/{id}",
+    tag = "clients",
+    summary = "Delete a client no reservation refers to",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "Reservations refer to this client", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     admin: Admin,

@@ -8,9 +8,11 @@ use serde::Deserialize;
 
 use super::extract::{Admin, ClientOrigin, JsonBody, PathId, QueryParams};
 use super::fields::{required, Mode::Update};
+use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::users::{UserQuery, UserSort};
-use crate::domain::user::{FullName, NewPassword, Role, Username};
+use crate::domain::id::Id;
+use crate::domain::user::{FullName, NewPassword, Role, User, Username};
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::services::staff::{self, NewUser, UserChanges};
@@ -20,6 +22,27 @@ const SORTS: &[(&str, UserSort)] = &[
     ("createdAt", UserSort::CreatedAt),
 ];
 
+#[utoipa::path(
+    get,
+    path = "/api/managers",
+    tag = "managers",
+    summary = "List manager accounts",
+    security(("session" = [])),
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("perPage" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"),
+        ("isActive" = Option<bool>, Query, description = "Only active (true) or inactive (false) accounts"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Text in username or full name"),
+        ("sort" = Option<String>, Query, pattern = "^-?(username|createdAt)$", description = "username or createdAt; - for descending")
+    ),
+    responses(
+        (status = 200, description = "A page of managers", body = ListPage<User>),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     _: Admin,
@@ -40,6 +63,22 @@ pub async fn list(
     Ok(Json(ListPage::new(items, total, page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/managers/{id}",
+    tag = "managers",
+    summary = "One manager account",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The manager", body = User),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     _: Admin,
@@ -48,15 +87,46 @@ pub async fn get(
     Ok(Json(staff::get_manager(&state.db, id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A new manager account.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ManagerCreate)]
 pub struct CreateBody {
+    /// 3–50 letters, digits, '.', '_' or '-'; unique, compared case-insensitively.
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = r"^\s*[\p{L}\p{N}._-]{3,50}\s*$"
+    )]
     username: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 8, max_length = 256)]
     password: Option<String>,
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 100)]
     full_name: Option<String>,
+    /// Defaults to true.
+    #[schema(nullable = false)]
     is_active: Option<bool>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/managers",
+    tag = "managers",
+    summary = "Create a manager account",
+    request_body = CreateBody,
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Created", body = User),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     admin: Admin,
@@ -82,19 +152,47 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Changes to a manager account: only the fields given change.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ManagerUpdate)]
 pub struct UpdateBody {
     #[serde(default, deserialize_with = "super::extract::nullable")]
+    #[schema(value_type = String, required = false, pattern = r"^\s*[\p{L}\p{N}._-]{3,50}\s*$")]
     username: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::extract::nullable")]
+    #[schema(value_type = String, required = false, min_length = 8, max_length = 256)]
     password: Option<Option<String>>,
     #[serde(default, deserialize_with = "super::extract::nullable")]
+    #[schema(value_type = String, required = false, min_length = 1, max_length = 100)]
     full_name: Option<Option<String>>,
+    /// Setting it to false ends the manager's sessions.
     #[serde(default, deserialize_with = "super::extract::nullable")]
+    #[schema(value_type = bool, required = false)]
     is_active: Option<Option<bool>>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/managers/{id}",
+    tag = "managers",
+    summary = "Change a manager account",
+    request_body = UpdateBody,
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "Changed", body = User),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     admin: Admin,
@@ -129,6 +227,23 @@ pub async fn update(
     Ok(Json(user))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/managers/{id}",
+    tag = "managers",
+    summary = "Delete a manager account and its sessions",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     admin: Admin,

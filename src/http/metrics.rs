@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use subtle::ConstantTimeEq;
 
+use super::openapi::ErrorBody;
 use super::AppState;
 use crate::db::stats;
 use crate::domain::time::Timestamp;
@@ -62,6 +63,19 @@ pub async fn track(req: Request, next: Next) -> Response {
 
 /// Serves the metrics to whoever holds the configured bearer token; without a token,
 /// only in development mode.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    summary = "Prometheus metrics",
+    security(("metrics_token" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
+        (status = 401, description = "The metrics token is missing or wrong", body = ErrorBody),
+        (status = 403, description = "No metrics token is configured outside development mode", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
     authorise(&state, &headers)?;
     let handle = recorder().map_err(AppError::Internal)?;

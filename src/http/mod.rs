@@ -9,15 +9,19 @@ mod fields;
 mod managers;
 mod metrics;
 mod middleware;
+pub mod openapi;
 mod ops;
 mod reservations;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
 use axum::Router;
 use serde::Serialize;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::ServeArgs;
 use crate::db::Database;
@@ -36,7 +40,7 @@ pub struct AppState {
 }
 
 /// The contract's list envelope.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ListPage<T> {
     items: Vec<T>,
@@ -61,76 +65,52 @@ fn image_body_limit(config: &ServeArgs) -> usize {
     usize::try_from(config.image_limit_bytes.saturating_add(64 * 1024)).unwrap_or(usize::MAX)
 }
 
-/// Every route of the API, with its middleware.
+/// Every route of the API, with its middleware. Routes are registered together with
+/// their OpenAPI operations, so the published document lists exactly what is served.
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     metrics::recorder()?;
-    let mut auth_routes = Router::new()
-        .route("/login", post(auth::login))
-        .route("/logout", post(auth::logout))
-        .route("/status", get(auth::status))
-        .route("/password", put(auth::change_password));
+    let mut api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::status))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(managers::list, managers::create))
+        .routes(routes!(managers::get, managers::update, managers::delete))
+        .routes(routes!(cars::list, cars::create))
+        .routes(routes!(cars::available))
+        .routes(routes!(cars::get, cars::update, cars::delete))
+        .routes(routes!(
+            cars::get_image,
+            cars::upload_image,
+            cars::delete_image
+        ))
+        .routes(routes!(clients::list, clients::create))
+        .routes(routes!(clients::get, clients::update, clients::delete))
+        .routes(routes!(reservations::of_client))
+        .routes(routes!(reservations::list, reservations::create))
+        .routes(routes!(
+            reservations::get,
+            reservations::update,
+            reservations::delete
+        ))
+        .routes(routes!(reservations::change_status))
+        .routes(routes!(reservations::add_payment))
+        .routes(routes!(audit::list))
+        .routes(routes!(ops::meta))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(metrics::render));
     if state.config.dev {
-        auth_routes = auth_routes.route("/create_test_user", post(auth::create_test_user));
+        api = api.routes(routes!(auth::create_test_user));
     }
-    let api = Router::new()
-        .nest("/auth", auth_routes)
-        .route("/managers", get(managers::list).post(managers::create))
-        .route(
-            "/managers/{id}",
-            get(managers::get)
-                .put(managers::update)
-                .delete(managers::delete),
-        )
-        .route("/cars", get(cars::list).post(cars::create))
-        .route("/cars/available", get(cars::available))
-        .route(
-            "/cars/{id}",
-            get(cars::get).put(cars::update).delete(cars::delete),
-        )
-        .route(
-            "/cars/{id}/image",
-            get(cars::get_image)
-                .post(cars::upload_image)
-                .delete(cars::delete_image)
-                .layer(DefaultBodyLimit::max(image_body_limit(&state.config))),
-        )
-        .route("/clients", get(clients::list).post(clients::create))
-        .route(
-            "/clients/{id}",
-            get(clients::get)
-                .put(clients::update)
-                .delete(clients::delete),
-        )
-        .route("/clients/{id}/reservations", get(reservations::of_client))
-        .route(
-            "/reservations",
-            get(reservations::list).post(reservations::create),
-        )
-        .route(
-            "/reservations/{id}",
-            get(reservations::get)
-                .put(reservations::update)
-                .delete(reservations::delete),
-        )
-        .route(
-            "/reservations/{id}/status",
-            put(reservations::change_status),
-        )
-        .route(
-            "/reservations/{id}/payments",
-            post(reservations::add_payment),
-        )
-        .route("/audit", get(audit::list))
-        .route("/meta", get(ops::meta));
-
-    let app = Router::new()
-        .nest("/api", api)
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(metrics::render))
+    let (routes, document) = api.split_for_parts();
+    let app = routes
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
         .route_layer(axum::middleware::from_fn(
             middleware::require_json_content_type,
         ))
+        // JSON bodies have their own, smaller limit (see `extract::JsonBody`).
+        .layer(DefaultBodyLimit::max(image_body_limit(&state.config)))
         .fallback(|| async { AppError::NotFound("no such route".into()) })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state.clone());

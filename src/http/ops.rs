@@ -6,27 +6,74 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
 
+use super::openapi::ErrorBody;
 use super::AppState;
 use crate::error::AppError;
 
+/// What `/api/meta` tells about the server.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    name: &'static str,
+    version: &'static str,
+    /// ISO 4217 code of every amount.
+    currency: String,
+    /// Minutes past a whole rental day that are not billed.
+    grace_period_minutes: u32,
+}
+
+/// A health or readiness answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    status: &'static str,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/meta",
+    tag = "operations",
+    summary = "Name, version, currency and grace period",
+    responses(
+        (status = 200, description = "Server facts", body = inline(Meta))
+    )
+)]
 pub async fn meta(State(state): State<AppState>) -> impl IntoResponse {
-    Json(json!({
-        "name": "LocaCar Manager",
-        "version": env!("CARGO_PKG_VERSION"),
-        "currency": state.config.currency,
-        "gracePeriodMinutes": state.config.grace_minutes,
-    }))
+    Json(Meta {
+        name: "LocaCar Manager",
+        version: env!("CARGO_PKG_VERSION"),
+        currency: state.config.currency.clone(),
+        grace_period_minutes: state.config.grace_minutes,
+    })
 }
 
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    summary = "Whether the process is up",
+    responses(
+        (status = 200, description = "Up", body = inline(Health))
+    )
+)]
 pub async fn healthz() -> impl IntoResponse {
-    Json(json!({ "status": "ok" }))
+    Json(Health { status: "ok" })
 }
 
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "operations",
+    summary = "Whether the database answers",
+    responses(
+        (status = 200, description = "Ready", body = inline(Health)),
+        (status = 503, description = "The database does not answer", body = ErrorBody)
+    )
+)]
 pub async fn readyz(State(state): State<AppState>) -> Result<impl IntoResponse, AppError> {
     if state.db.is_ready(Duration::from_secs(2)).await {
-        Ok((StatusCode::OK, Json(json!({ "status": "ready" }))))
+        Ok((StatusCode::OK, Json(Health { status: "ready" })))
     } else {
         Err(AppError::Unavailable("readiness probe failed".into()))
     }

@@ -8,12 +8,13 @@ use serde::Deserialize;
 
 use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff};
 use super::fields::{optional, optional_notes, required, Mode};
+use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::reservations::{ReservationQuery, ReservationSort};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::pricing::Charge;
-use crate::domain::reservation::ReservationStatus;
+use crate::domain::reservation::{PaymentMethod, Reservation, ReservationStatus};
 use crate::domain::text::clean_text;
 use crate::domain::time::Timestamp;
 use crate::domain::validation::FieldErrors;
@@ -42,6 +43,31 @@ fn parse_instant(raw: String) -> Result<Timestamp, String> {
     Timestamp::parse(&raw)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/reservations",
+    tag = "reservations",
+    summary = "List reservations",
+    security(("session" = [])),
+    params(
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
+        ("perPage" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"),
+        ("status" = Option<ReservationStatus>, Query, description = "Only this status"),
+        ("carId" = Option<Id>, Query, description = "Only this car"),
+        ("clientId" = Option<Id>, Query, description = "Only this client"),
+        ("from" = Option<Timestamp>, Query, description = "Overlapping [from, to): ends after this"),
+        ("to" = Option<Timestamp>, Query, description = "Overlapping [from, to): starts before this"),
+        ("q" = Option<String>, Query, max_length = 200, description = "Text in the reservation number"),
+        ("overdue" = Option<bool>, Query, description = "true: active and past their end date"),
+        ("sort" = Option<String>, Query, pattern = "^-?(startDate|reservationDate)$", description = "One of startDate, reservationDate; - for descending")
+    ),
+    responses(
+        (status = 200, description = "A page of reservations, each with its car and client", body = ListPage<Reservation>),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     _: Staff,
@@ -75,6 +101,21 @@ pub async fn list(
 }
 
 /// `GET /api/clients/{id}/reservations`: a client's reservations, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/clients/{id}/reservations",
+    tag = "clients",
+    summary = "A client's reservations, newest first",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Client id"), ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000), ("perPage" = Option<i64>, Query, minimum = 1, maximum = 100)),
+    responses(
+        (status = 200, description = "A page of reservations", body = ListPage<Reservation>),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn of_client(
     State(state): State<AppState>,
     _: Staff,
@@ -95,6 +136,21 @@ pub async fn of_client(
     Ok(Json(ListPage::new(items, total, page)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/reservations/{id}",
+    tag = "reservations",
+    summary = "One reservation",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The reservation with its car and client", body = Reservation),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     _: Staff,
@@ -103,21 +159,46 @@ pub async fn get(
     Ok(Json(reservations::get(&state.db, id).await?))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// Changes before pick-up: dates, car, client, notes.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ReservationUpdate)]
 pub struct ReservationBody {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Id, required = false)]
     car_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Id, required = false)]
     client_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Timestamp, required = false)]
     start_date: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Timestamp, required = false)]
     end_date: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false, max_length = 2000)]
     notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false, ignore)]
     status: Option<Option<String>>,
+}
+
+/// A new booking (the schema of a create; the body is read as a [`ReservationBody`]).
+#[derive(utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ReservationCreate {
+    car_id: Id,
+    client_id: Id,
+    start_date: Timestamp,
+    /// After startDate.
+    end_date: Timestamp,
+    #[schema(required = false, max_length = 2000)]
+    notes: Option<String>,
+    /// `pending_confirmation` (default) or `confirmed`.
+    #[schema(required = false, nullable = false)]
+    status: Option<ReservationStatus>,
 }
 
 fn parse_changes(body: ReservationBody, mode: Mode, errors: &mut FieldErrors) -> BookingChanges {
@@ -130,6 +211,24 @@ fn parse_changes(body: ReservationBody, mode: Mode, errors: &mut FieldErrors) ->
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/reservations",
+    tag = "reservations",
+    summary = "Book a car for a client",
+    request_body = ReservationCreate,
+    security(("session" = [])),
+    responses(
+        (status = 201, description = "Booked", body = Reservation),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 409, description = "The car is out of service or already reserved for an overlapping period", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     staff: Staff,
@@ -169,6 +268,26 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/reservations/{id}",
+    tag = "reservations",
+    summary = "Change dates, car, client or notes before pick-up",
+    request_body = ReservationBody,
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "Changed", body = Reservation),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "Picked up or closed already, or the car is taken for that period", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     staff: Staff,
@@ -197,21 +316,30 @@ pub async fn update(
     Ok(Json(updated))
 }
 
-#[derive(Deserialize)]
+/// A charge added at return.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AdditionalCharge)]
 pub struct ChargeBody {
+    #[schema(min_length = 1, max_length = 100)]
     label: String,
+    #[schema(value_type = Money, exclusive_minimum = 0)]
     amount: serde_json::Value,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A move in the life cycle.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = StatusChange)]
 pub struct StatusBody {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = ReservationStatus, required = true)]
     status: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Timestamp>, required = false)]
     at: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<ChargeBody>>, required = false)]
     additional_charges: Option<Option<Vec<ChargeBody>>>,
 }
 
@@ -232,6 +360,26 @@ fn parse_charges(lines: Vec<ChargeBody>) -> Result<Vec<Charge>, String> {
         .collect()
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/reservations/{id}/status",
+    tag = "reservations",
+    summary = "Move along the life cycle (pick-up, return, cancellation, no-show)",
+    request_body = StatusBody,
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "Moved", body = Reservation),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "A move the life cycle does not allow, or the car is not on hand", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data, a missing driving licence number, or a return before the pick-up", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn change_status(
     State(state): State<AppState>,
     staff: Staff,
@@ -269,19 +417,45 @@ pub async fn change_status(
     Ok(Json(updated))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A payment received.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PaymentRequest)]
 pub struct PaymentBody {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Money, required = true, exclusive_minimum = 0)]
     amount: Option<Option<serde_json::Value>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = PaymentMethod, required = true)]
     method: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Timestamp>, required = false)]
     transaction_date: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = bool, required = false)]
     refund_due: Option<Option<bool>>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/reservations/{id}/payments",
+    tag = "reservations",
+    summary = "Record a payment",
+    request_body = PaymentBody,
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 201, description = "Recorded", body = Reservation),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "The reservation is cancelled or a no-show", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data, or more than is owed without refundDue", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn add_payment(
     State(state): State<AppState>,
     staff: Staff,
@@ -315,6 +489,23 @@ pub async fn add_payment(
     Ok((StatusCode::CREATED, Json(updated)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/reservations/{id}",
+    tag = "reservations",
+    summary = "Delete a reservation that is not in progress",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "The rental is in progress", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     admin: Admin,
