@@ -35,8 +35,10 @@ impl Money {
         if value.scale() > 2 {
             return Err("must have at most 2 decimals".to_owned());
         }
-        let cents = (value * Decimal::ONE_HUNDRED)
-            .to_i64()
+        // `*` panics on overflow; a hostile amount must be an error, not a crash.
+        let cents = value
+            .checked_mul(Decimal::ONE_HUNDRED)
+            .and_then(|c| c.to_i64())
             .filter(|c| c.abs() <= MAX_CENTS)
             .ok_or_else(|| "is too large".to_owned())?;
         Ok(Money(cents))
@@ -119,6 +121,9 @@ mod tests {
         assert!(Money::parse_decimal("450.555").is_err());
         assert!(Money::parse_decimal("1e309").is_err());
         assert!(Money::parse_decimal("1e12").is_err());
+        for huge in ["-4.3865369925467594e+27", "7.9e28", "1e99", "-1e-99", "79228162514264337593543950336"] {
+            assert!(Money::parse_decimal(huge).is_err(), "{huge}");
+        }
         assert!(Money::parse_json(&serde_json::json!("450")).is_err());
         assert!(Money::parse_positive(&serde_json::json!(0)).is_err());
     }

@@ -103,8 +103,7 @@ pub struct CreateBody {
     password: Option<String>,
     #[schema(required = true, nullable = false, min_length = 1, max_length = 100)]
     full_name: Option<String>,
-    /// Defaults to true.
-    #[schema(nullable = false)]
+    /// Defaults to true (also when null).
     is_active: Option<bool>,
 }
 
