@@ -25,3 +25,5 @@ echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
+echo "== OpenAPI conformance (schemathesis)"
+bash scripts/conformance.sh
