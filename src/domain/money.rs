@@ -121,7 +121,13 @@ mod tests {
         assert!(Money::parse_decimal("450.555").is_err());
         assert!(Money::parse_decimal("1e309").is_err());
         assert!(Money::parse_decimal("1e12").is_err());
-        for huge in ["-4.3865369925467594e+27", "7.9e28", "1e99", "-1e-99", "79228162514264337593543950336"] {
+        for huge in [
+            "-4.3865369925467594e+27",
+            "7.9e28",
+            "1e99",
+            "-1e-99",
+            "79228162514264337593543950336",
+        ] {
             assert!(Money::parse_decimal(huge).is_err(), "{huge}");
         }
         assert!(Money::parse_json(&serde_json::json!("450")).is_err());
