@@ -20,6 +20,7 @@ use crate::services::{auth, staff};
 /// Credentials.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"username": "manager", "password": "manager123"}))]
 pub struct LoginBody {
     #[schema(required = true, nullable = false, min_length = 1)]
     username: Option<String>,

@@ -182,6 +182,7 @@ pub struct CarBody {
 #[derive(utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)]
+#[schema(example = json!({"make": "Dacia", "model": "Logan", "year": 2024, "licensePlate": "12345-A-6", "vin": "UU1LSDA0X66123456", "color": "Blanc", "dailyRate": 250.5}))]
 pub struct CarCreate {
     #[schema(min_length = 1, max_length = 50)]
     make: String,

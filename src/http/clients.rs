@@ -124,6 +124,7 @@ pub struct ClientBody {
 #[derive(utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
+#[schema(example = json!({"firstName": "Amal", "lastName": "Benali", "phone": "06 12 34 56 78", "email": "amal.benali@example.ma", "driverLicenseNumber": "12/345678", "CIN": "AB123456"}))]
 pub struct ClientCreate {
     #[serde(rename = "firstName")]
     #[schema(min_length = 1, max_length = 60)]

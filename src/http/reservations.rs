@@ -188,6 +188,7 @@ pub struct ReservationBody {
 #[derive(utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(dead_code)]
+#[schema(example = json!({"carId": "65f0a1b2c3d4e5f6a7b8c9d0", "clientId": "65f0a1b2c3d4e5f6a7b8c9d1", "startDate": "2026-12-01T09:00:00+01:00", "endDate": "2026-12-04T09:00:00+01:00", "status": "confirmed"}))]
 pub struct ReservationCreate {
     car_id: Id,
     client_id: Id,
@@ -331,6 +332,7 @@ pub struct ChargeBody {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = StatusChange)]
+#[schema(example = json!({"status": "completed", "at": "2026-12-04T11:30:00+01:00", "additionalCharges": [{"label": "Carburant (3/8 manquants)", "amount": 180}]}))]
 pub struct StatusBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = ReservationStatus, required = true)]
@@ -421,6 +423,7 @@ pub async fn change_status(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = PaymentRequest)]
+#[schema(example = json!({"amount": 870.5, "method": "card"}))]
 pub struct PaymentBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Money, required = true, exclusive_minimum = 0)]
