@@ -99,6 +99,17 @@ impl Database {
         self.writer.run(work).await
     }
 
+    /// [`write`](Self::write) with an input that is handed, cloned, to each attempt:
+    /// `db.write_with((car, actor), |conn, (car, actor)| Box::pin(async move { … }))`.
+    pub async fn write_with<I, T, F>(&self, input: I, work: F) -> AppResult<T>
+    where
+        I: Clone + Send + Sync + 'static,
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Conn, I) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
+    {
+        self.write(move |conn| work(conn, input.clone())).await
+    }
+
     /// Whether the database answers a trivial query within `timeout`.
     pub async fn is_ready(&self, timeout: Duration) -> bool {
         let probe = async {

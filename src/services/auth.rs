@@ -120,9 +120,8 @@ async fn reserve_attempt(
     key: &str,
     origin: &Origin,
 ) -> AppResult<()> {
-    let (key, ip, policy) = (key.to_owned(), origin.ip.clone(), policy.clone());
-    db.write(move |conn| {
-        let (key, ip, policy) = (key.clone(), ip.clone(), policy.clone());
+    let input = (key.to_owned(), origin.ip.clone(), policy.clone());
+    db.write_with(input, move |conn, (key, ip, policy)| {
         Box::pin(async move {
             let now = Timestamp::now();
             let window = millis(policy.throttle_window);
@@ -158,10 +157,9 @@ async fn record_failure(
     origin: &Origin,
     reason: &'static str,
 ) -> AppResult<()> {
-    let (attempted, origin) = (attempted.to_owned(), origin.clone());
     let entity = user.map(|u| u.id);
-    db.write(move |conn| {
-        let (attempted, origin) = (attempted.clone(), origin.clone());
+    let input = (attempted.to_owned(), origin.clone());
+    db.write_with(input, move |conn, (attempted, origin)| {
         Box::pin(async move {
             let mut change = Change::new(AuditAction::LoginAttemptFailure, None)
                 .extra(json!({"attemptedUsername": attempted, "reason": reason}));
@@ -185,42 +183,50 @@ async fn open_session(
     let token = SessionToken::generate();
     let token_hash = token.hash();
     let previous_hash = previous.map(|t| t.hash());
-    let origin = origin.clone();
+    let input = (
+        user,
+        key,
+        token_hash,
+        upgraded_hash,
+        previous_hash,
+        origin.clone(),
+    );
     let user = db
-        .write(move |conn| {
-            let (user, key, token_hash) = (user.clone(), key.clone(), token_hash.clone());
-            let (upgraded_hash, previous_hash, origin) =
-                (upgraded_hash.clone(), previous_hash.clone(), origin.clone());
-            Box::pin(async move {
-                // The account may have been deactivated while the password was being checked.
-                let current = users::find(conn, user.id).await?;
-                let Some(current) = current.filter(|u| u.is_active) else {
-                    return Err(AppError::Forbidden("this account is deactivated".into()));
-                };
-                let now = Timestamp::now();
-                if let Some(hash) = &upgraded_hash {
-                    users::set_password_hash(conn, current.id, hash, current.updated_at).await?;
-                }
-                if let Some(previous) = &previous_hash {
-                    sessions::delete(conn, previous).await?;
-                }
-                login_attempts::clear_username(conn, &key).await?;
-                let session = sessions::NewSession {
-                    token_hash: &token_hash,
-                    user_id: current.id,
-                    at: now,
-                    ip: &origin.ip,
-                    user_agent: &origin.user_agent,
-                };
-                sessions::insert(conn, &session).await?;
-                let actor = Actor::from(&current);
-                let change = Change::new(AuditAction::LoginSuccess, Some(&actor))
-                    .entity(EntityType::User, current.id)
-                    .extra(json!({"hashUpgraded": upgraded_hash.is_some()}));
-                audit::record(conn, &origin, change).await?;
-                Ok(current)
-            })
-        })
+        .write_with(
+            input,
+            |conn, (user, key, token_hash, upgraded_hash, previous_hash, origin)| {
+                Box::pin(async move {
+                    // The account may have been deactivated while the password was being checked.
+                    let current = users::find(conn, user.id).await?;
+                    let Some(current) = current.filter(|u| u.is_active) else {
+                        return Err(AppError::Forbidden("this account is deactivated".into()));
+                    };
+                    let now = Timestamp::now();
+                    if let Some(hash) = &upgraded_hash {
+                        users::set_password_hash(conn, current.id, hash, current.updated_at)
+                            .await?;
+                    }
+                    if let Some(previous) = &previous_hash {
+                        sessions::delete(conn, previous).await?;
+                    }
+                    login_attempts::clear_username(conn, &key).await?;
+                    let session = sessions::NewSession {
+                        token_hash: &token_hash,
+                        user_id: current.id,
+                        at: now,
+                        ip: &origin.ip,
+                        user_agent: &origin.user_agent,
+                    };
+                    sessions::insert(conn, &session).await?;
+                    let actor = Actor::from(&current);
+                    let change = Change::new(AuditAction::LoginSuccess, Some(&actor))
+                        .entity(EntityType::User, current.id)
+                        .extra(json!({"hashUpgraded": upgraded_hash.is_some()}));
+                    audit::record(conn, &origin, change).await?;
+                    Ok(current)
+                })
+            },
+        )
         .await?;
     Ok((user, token))
 }
@@ -248,8 +254,7 @@ pub async fn authenticate(
         // Best effort and off the request's path: a missed refresh only shortens the session.
         tokio::spawn(async move {
             let result = db
-                .write(move |conn| {
-                    let hash = hash.clone();
+                .write_with(hash, move |conn, hash| {
                     Box::pin(async move { sessions::touch(conn, &hash, now).await })
                 })
                 .await;
@@ -263,13 +268,12 @@ pub async fn authenticate(
 
 /// Ends the caller's session.
 pub async fn logout(db: &Database, who: &Authenticated, origin: &Origin) -> AppResult<()> {
-    let (actor, hash, origin) = (
+    let input = (
         Actor::from(&who.user),
         who.token_hash.clone(),
         origin.clone(),
     );
-    db.write(move |conn| {
-        let (actor, hash, origin) = (actor.clone(), hash.clone(), origin.clone());
+    db.write_with(input, move |conn, (actor, hash, origin)| {
         Box::pin(async move {
             sessions::delete(conn, &hash).await?;
             let change =
@@ -313,14 +317,14 @@ pub async fn change_password(
         ));
     }
     let new_hash = hasher.hash(new.expose().to_owned()).await?;
-    let (actor, keep, origin) = (
+    let input = (
         Actor::from(&who.user),
         who.token_hash.clone(),
+        key,
+        new_hash,
         origin.clone(),
     );
-    db.write(move |conn| {
-        let (actor, keep, key) = (actor.clone(), keep.clone(), key.clone());
-        let (new_hash, origin) = (new_hash.clone(), origin.clone());
+    db.write_with(input, move |conn, (actor, keep, key, new_hash, origin)| {
         Box::pin(async move {
             let before = users::find(conn, actor.id)
                 .await?
@@ -346,9 +350,7 @@ pub async fn change_password(
 
 /// Deletes expired sessions and old login attempts; run now and then by each instance.
 pub async fn purge_expired(db: &Database, policy: &AuthPolicy) -> AppResult<()> {
-    let policy = policy.clone();
-    db.write(move |conn| {
-        let policy = policy.clone();
+    db.write_with(policy.clone(), |conn, policy| {
         Box::pin(async move {
             let now = Timestamp::now();
             let idle_since = now.plus_millis(-millis(policy.session_idle));

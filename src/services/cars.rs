@@ -29,9 +29,8 @@ pub async fn list(db: &Database, query: &CarQuery) -> AppResult<(Vec<Car>, i64)>
 pub async fn create(db: &Database, actor: &Actor, car: Car, origin: &Origin) -> AppResult<Car> {
     manual_status_change(CarStatus::Available, car.status)
         .map_err(|m| AppError::conflict_on("status", m))?;
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (car, actor, origin) = (car.clone(), actor.clone(), origin.clone());
+    let input = (car, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (car, actor, origin)| {
         Box::pin(async move {
             cars::insert(conn, &car).await?;
             let change = Change::new(AuditAction::CreateCar, Some(&actor))
@@ -52,9 +51,8 @@ pub async fn update(
     changes: CarChanges,
     origin: &Origin,
 ) -> AppResult<Car> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (changes, actor, origin) = (changes.clone(), actor.clone(), origin.clone());
+    let input = (changes, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (changes, actor, origin)| {
         Box::pin(async move {
             let before = cars::find(conn, id).await?.ok_or_else(not_found)?;
             let mut after = changes.apply(&before);
@@ -80,9 +78,8 @@ pub async fn update(
 /// Removes a car that is not rented. (Once reservations exist, a car any reservation
 /// refers to is kept: its history stays intact.)
 pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (actor, origin) = (actor.clone(), origin.clone());
+    let input = (actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (actor, origin)| {
         Box::pin(async move {
             let before = cars::find(conn, id).await?.ok_or_else(not_found)?;
             if before.status == CarStatus::Rented {
@@ -117,9 +114,8 @@ pub async fn upload_image(
             }
             photos::PhotoError::TooLarge { .. } => AppError::invalid_field("image", e.to_string()),
         })?;
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (image, actor, origin) = (image.clone(), actor.clone(), origin.clone());
+    let input = (image, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (image, actor, origin)| {
         Box::pin(async move {
             let before = cars::find(conn, id).await?.ok_or_else(not_found)?;
             let now = Timestamp::now();
@@ -139,9 +135,8 @@ pub async fn upload_image(
 
 /// Removes a car's photo.
 pub async fn delete_image(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (actor, origin) = (actor.clone(), origin.clone());
+    let input = (actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (actor, origin)| {
         Box::pin(async move {
             let before = cars::find(conn, id).await?.ok_or_else(not_found)?;
             if !car_images::delete(conn, id).await? {

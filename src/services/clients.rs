@@ -30,9 +30,8 @@ pub async fn create(
     client: Client,
     origin: &Origin,
 ) -> AppResult<Client> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (client, actor, origin) = (client.clone(), actor.clone(), origin.clone());
+    let input = (client, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (client, actor, origin)| {
         Box::pin(async move {
             clients::insert(conn, &client).await?;
             let change = Change::new(AuditAction::CreateClient, Some(&actor))
@@ -52,9 +51,8 @@ pub async fn update(
     changes: ClientChanges,
     origin: &Origin,
 ) -> AppResult<Client> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (changes, actor, origin) = (changes.clone(), actor.clone(), origin.clone());
+    let input = (changes, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (changes, actor, origin)| {
         Box::pin(async move {
             let before = clients::find(conn, id).await?.ok_or_else(not_found)?;
             let mut after = changes.apply(&before);
@@ -77,9 +75,8 @@ pub async fn update(
 
 /// Removes a client. (Once reservations exist, a client any reservation refers to is kept.)
 pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (actor, origin) = (actor.clone(), origin.clone());
+    let input = (actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (actor, origin)| {
         Box::pin(async move {
             let before = clients::find(conn, id).await?.ok_or_else(not_found)?;
             clients::delete(conn, id).await?;

@@ -134,9 +134,8 @@ pub async fn create(
     origin: &Origin,
 ) -> AppResult<Reservation> {
     check_period(booking.start, booking.end)?;
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (b, actor, origin) = (booking.clone(), actor.clone(), origin.clone());
+    let input = (booking, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (b, actor, origin)| {
         Box::pin(async move {
             let car = bookable_car(conn, b.car).await?;
             let client = existing_client(conn, b.client).await?;
@@ -202,9 +201,8 @@ pub async fn update(
     policy: PricingPolicy,
     origin: &Origin,
 ) -> AppResult<Reservation> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (c, actor, origin) = (changes.clone(), actor.clone(), origin.clone());
+    let input = (changes, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (c, actor, origin)| {
         Box::pin(async move {
             let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             if !before.status.is_editable() {
@@ -288,9 +286,8 @@ pub async fn change_status(
             "can be given only with a return (completed)",
         ));
     }
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (m, actor, origin) = (move_to.clone(), actor.clone(), origin.clone());
+    let input = (move_to, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (m, actor, origin)| {
         Box::pin(async move {
             let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             if !before.status.can_move_to(m.status) {
@@ -394,9 +391,8 @@ pub async fn add_payment(
     payment: NewPayment,
     origin: &Origin,
 ) -> AppResult<Reservation> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (p, actor, origin) = (payment.clone(), actor.clone(), origin.clone());
+    let input = (payment, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (p, actor, origin)| {
         Box::pin(async move {
             let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             if matches!(
@@ -435,9 +431,8 @@ pub async fn add_payment(
 
 /// Deletes a reservation that is not in progress, with its payments.
 pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (actor, origin) = (actor.clone(), origin.clone());
+    let input = (actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (actor, origin)| {
         Box::pin(async move {
             let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             if before.status == ReservationStatus::Active {

@@ -53,10 +53,8 @@ pub async fn create(
         updated_at: now,
     };
     let key = new.username.key();
-    let (actor, origin) = (actor.cloned(), origin.clone());
-    db.write(move |conn| {
-        let (user, key, hash) = (user.clone(), key.clone(), hash.clone());
-        let (actor, origin) = (actor.clone(), origin.clone());
+    let input = (user, key, hash, actor.cloned(), origin.clone());
+    db.write_with(input, move |conn, (user, key, hash, actor, origin)| {
         Box::pin(async move {
             users::insert(conn, &user, &key, &hash).await?;
             let change = Change::new(AuditAction::CreateManager, actor.as_ref())
@@ -92,14 +90,8 @@ pub async fn update_manager(
         Some(p) => Some(hasher.hash(p.expose().to_owned()).await?),
         None => None,
     };
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (actor, origin, changes, new_hash) = (
-            actor.clone(),
-            origin.clone(),
-            changes.clone(),
-            new_hash.clone(),
-        );
+    let input = (actor.clone(), origin.clone(), changes, new_hash);
+    db.write_with(input, move |conn, (actor, origin, changes, new_hash)| {
         Box::pin(async move {
             let before = users::find(conn, id)
                 .await?
@@ -160,9 +152,8 @@ pub async fn delete_manager(
     id: Id,
     origin: &Origin,
 ) -> AppResult<()> {
-    let (actor, origin) = (actor.clone(), origin.clone());
-    db.write(move |conn| {
-        let (actor, origin) = (actor.clone(), origin.clone());
+    let input = (actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (actor, origin)| {
         Box::pin(async move {
             let before = users::find(conn, id)
                 .await?
@@ -190,8 +181,8 @@ pub async fn set_password(
 ) -> AppResult<User> {
     let key = crate::domain::user::username_key(username);
     let hash = hasher.hash(password.expose().to_owned()).await?;
-    db.write(move |conn| {
-        let (key, hash) = (key.clone(), hash.clone());
+    let input = (key, hash);
+    db.write_with(input, move |conn, (key, hash)| {
         Box::pin(async move {
             let before = users::find_by_username_key(conn, &key)
                 .await?
