@@ -75,8 +75,8 @@ pub async fn update(
     .await
 }
 
-/// Removes a car that is not rented. (Once reservations exist, a car any reservation
-/// refers to is kept: its history stays intact.)
+/// Removes a car that is not rented; one that reservations refer to is kept (409), so
+/// history stays intact: retire it with `out_of_service` instead.
 pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
     let input = (actor.clone(), origin.clone());
     db.write_with(input, move |conn, (actor, origin)| {

@@ -73,7 +73,7 @@ pub async fn update(
     .await
 }
 
-/// Removes a client. (Once reservations exist, a client any reservation refers to is kept.)
+/// Removes a client; one that reservations refer to is kept (409), so history stays intact.
 pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
     let input = (actor.clone(), origin.clone());
     db.write_with(input, move |conn, (actor, origin)| {
