@@ -70,8 +70,14 @@ async fn the_document_describes_every_operation_and_nothing_else(engine: Engine)
     let schemes = &r.body["components"]["securitySchemes"];
     assert_eq!(schemes["session"]["in"], "cookie");
     assert_eq!(schemes["session"]["name"], "locacar_session");
+    let mut ids = std::collections::HashSet::new();
     for (path, item) in r.body["paths"].as_object().expect("paths") {
         for (method, op) in item.as_object().expect("item") {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: operationId {id:?} missing or reused"
+            );
             let responses = op["responses"].as_object().expect("responses");
             assert!(
                 !responses.is_empty(),
@@ -80,6 +86,12 @@ async fn the_document_describes_every_operation_and_nothing_else(engine: Engine)
             assert!(op["summary"].is_string(), "{method} {path} has no summary");
         }
     }
+    // Creates link to the operations that take the new id, for clients and test tools.
+    let links = &r.body["paths"]["/api/reservations"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        links["getReservation"]["parameters"]["id"],
+        "$response.body#/_id"
+    );
     // Development mode adds the test-user route to what is served and documented.
     let dev = TestApp::start_with(engine, Options::dev()).await;
     let doc = dev.api().get("/api/openapi.json").await.body;

@@ -15,6 +15,7 @@ use crate::error::AppResult;
 
 #[utoipa::path(
     get,
+    operation_id = "listAuditEntries",
     path = "/api/audit",
     tag = "audit",
     summary = "The audit trail, newest first",

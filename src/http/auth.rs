@@ -39,6 +39,7 @@ fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
 
 #[utoipa::path(
     post,
+    operation_id = "login",
     path = "/api/auth/login",
     tag = "auth",
     summary = "Log in",
@@ -98,6 +99,7 @@ pub async fn login(
 
 #[utoipa::path(
     post,
+    operation_id = "logout",
     path = "/api/auth/logout",
     tag = "auth",
     summary = "Log out; the session is deleted on the server",
@@ -122,6 +124,7 @@ pub async fn logout(
 
 #[utoipa::path(
     get,
+    operation_id = "authStatus",
     path = "/api/auth/status",
     tag = "auth",
     summary = "Who is logged in",
@@ -154,6 +157,7 @@ pub struct PasswordBody {
 
 #[utoipa::path(
     put,
+    operation_id = "changePassword",
     path = "/api/auth/password",
     tag = "auth",
     summary = "Change one's own password; other sessions end",
@@ -219,6 +223,7 @@ pub struct TestUserBody {
 /// Development mode only: creates an account of any role without logging in.
 #[utoipa::path(
     post,
+    operation_id = "createTestUser",
     path = "/api/auth/create_test_user",
     tag = "auth",
     summary = "Create an account of any role (development mode only)",

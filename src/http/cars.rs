@@ -30,6 +30,7 @@ const SORTS: &[(&str, CarSort)] = &[
 
 #[utoipa::path(
     get,
+    operation_id = "listCars",
     path = "/api/cars",
     tag = "cars",
     summary = "List cars",
@@ -60,6 +61,7 @@ pub async fn list(
 /// `GET /api/cars/available?start=…&end=…`: the cars that can be booked for `[start, end)`.
 #[utoipa::path(
     get,
+    operation_id = "listAvailableCars",
     path = "/api/cars/available",
     tag = "cars",
     summary = "Cars that can be booked for [start, end)",
@@ -123,6 +125,7 @@ async fn respond_with_list(
 
 #[utoipa::path(
     get,
+    operation_id = "getCar",
     path = "/api/cars/{id}",
     tag = "cars",
     summary = "One car",
@@ -240,13 +243,14 @@ fn parse(body: CarBody, mode: Mode) -> AppResult<CarChanges> {
 
 #[utoipa::path(
     post,
+    operation_id = "createCar",
     path = "/api/cars",
     tag = "cars",
     summary = "Add a car",
     request_body = CarCreate,
     security(("session" = [])),
     responses(
-        (status = 201, description = "Created", body = Car),
+        (status = 201, description = "Created", body = Car, links(("getCar" = (operation_id = "getCar", parameters(("id" = "$response.body#/_id")))), ("updateCar" = (operation_id = "updateCar", parameters(("id" = "$response.body#/_id")))), ("deleteCar" = (operation_id = "deleteCar", parameters(("id" = "$response.body#/_id")))), ("uploadCarImage" = (operation_id = "uploadCarImage", parameters(("id" = "$response.body#/_id")))))),
         (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "The caller's role may not do this", body = ErrorBody),
@@ -273,6 +277,7 @@ pub async fn create(
 
 #[utoipa::path(
     put,
+    operation_id = "updateCar",
     path = "/api/cars/{id}",
     tag = "cars",
     summary = "Change a car",
@@ -307,6 +312,7 @@ pub async fn update(
 
 #[utoipa::path(
     delete,
+    operation_id = "deleteCar",
     path = "/api/cars/{id}",
     tag = "cars",
     summary = "Delete a car no reservation refers to",
@@ -335,6 +341,7 @@ pub async fn delete(
 /// `POST /api/cars/{id}/image`: a multipart form whose only field is `image`.
 #[utoipa::path(
     post,
+    operation_id = "uploadCarImage",
     path = "/api/cars/{id}/image",
     tag = "cars",
     summary = "Upload the car's photo (JPEG, PNG or WebP, judged by its bytes)",
@@ -397,6 +404,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
 
 #[utoipa::path(
     get,
+    operation_id = "getCarImage",
     path = "/api/cars/{id}/image",
     tag = "cars",
     summary = "The car's photo or its thumbnail",
@@ -462,6 +470,7 @@ pub async fn get_image(
 
 #[utoipa::path(
     delete,
+    operation_id = "deleteCarImage",
     path = "/api/cars/{id}/image",
     tag = "cars",
     summary = "Remove the car's photo",

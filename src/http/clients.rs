@@ -26,6 +26,7 @@ const SORTS: &[(&str, ClientSort)] = &[
 
 #[utoipa::path(
     get,
+    operation_id = "listClients",
     path = "/api/clients",
     tag = "clients",
     summary = "List clients",
@@ -71,6 +72,7 @@ pub async fn list(
 
 #[utoipa::path(
     get,
+    operation_id = "getClient",
     path = "/api/clients/{id}",
     tag = "clients",
     summary = "One client",
@@ -187,13 +189,14 @@ fn parse(body: ClientBody, mode: Mode) -> AppResult<ClientChanges> {
 
 #[utoipa::path(
     post,
+    operation_id = "createClient",
     path = "/api/clients",
     tag = "clients",
     summary = "Register a client",
     request_body = ClientCreate,
     security(("session" = [])),
     responses(
-        (status = 201, description = "Created", body = Client),
+        (status = 201, description = "Created", body = Client, links(("getClient" = (operation_id = "getClient", parameters(("id" = "$response.body#/_id")))), ("updateClient" = (operation_id = "updateClient", parameters(("id" = "$response.body#/_id")))), ("deleteClient" = (operation_id = "deleteClient", parameters(("id" = "$response.body#/_id")))), ("listClientReservations" = (operation_id = "listClientReservations", parameters(("id" = "$response.body#/_id")))))),
         (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 409, description = "A uniqueness or state conflict: `fields` names the clashing field", body = ErrorBody),
@@ -219,6 +222,7 @@ pub async fn create(
 
 #[utoipa::path(
     put,
+    operation_id = "updateClient",
     path = "/api/clients/{id}",
     tag = "clients",
     summary = "Change a client",
@@ -252,6 +256,7 @@ pub async fn update(
 
 #[utoipa::path(
     delete,
+    operation_id = "deleteClient",
     path = "/api/clients/{id}",
     tag = "clients",
     summary = "Delete a client no reservation refers to",

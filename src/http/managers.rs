@@ -24,6 +24,7 @@ const SORTS: &[(&str, UserSort)] = &[
 
 #[utoipa::path(
     get,
+    operation_id = "listManagers",
     path = "/api/managers",
     tag = "managers",
     summary = "List manager accounts",
@@ -65,6 +66,7 @@ pub async fn list(
 
 #[utoipa::path(
     get,
+    operation_id = "getManager",
     path = "/api/managers/{id}",
     tag = "managers",
     summary = "One manager account",
@@ -109,13 +111,14 @@ pub struct CreateBody {
 
 #[utoipa::path(
     post,
+    operation_id = "createManager",
     path = "/api/managers",
     tag = "managers",
     summary = "Create a manager account",
     request_body = CreateBody,
     security(("session" = [])),
     responses(
-        (status = 201, description = "Created", body = User),
+        (status = 201, description = "Created", body = User, links(("getManager" = (operation_id = "getManager", parameters(("id" = "$response.body#/_id")))), ("updateManager" = (operation_id = "updateManager", parameters(("id" = "$response.body#/_id")))), ("deleteManager" = (operation_id = "deleteManager", parameters(("id" = "$response.body#/_id")))))),
         (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 403, description = "The caller's role may not do this", body = ErrorBody),
@@ -173,6 +176,7 @@ pub struct UpdateBody {
 
 #[utoipa::path(
     put,
+    operation_id = "updateManager",
     path = "/api/managers/{id}",
     tag = "managers",
     summary = "Change a manager account",
@@ -228,6 +232,7 @@ pub async fn update(
 
 #[utoipa::path(
     delete,
+    operation_id = "deleteManager",
     path = "/api/managers/{id}",
     tag = "managers",
     summary = "Delete a manager account and its sessions",

@@ -65,6 +65,7 @@ pub async fn track(req: Request, next: Next) -> Response {
 /// only in development mode.
 #[utoipa::path(
     get,
+    operation_id = "metrics",
     path = "/metrics",
     tag = "operations",
     summary = "Prometheus metrics",

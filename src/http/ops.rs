@@ -32,6 +32,7 @@ pub struct Health {
 
 #[utoipa::path(
     get,
+    operation_id = "getMeta",
     path = "/api/meta",
     tag = "operations",
     summary = "Name, version, currency and grace period",
@@ -50,6 +51,7 @@ pub async fn meta(State(state): State<AppState>) -> impl IntoResponse {
 
 #[utoipa::path(
     get,
+    operation_id = "health",
     path = "/healthz",
     tag = "operations",
     summary = "Whether the process is up",
@@ -63,6 +65,7 @@ pub async fn healthz() -> impl IntoResponse {
 
 #[utoipa::path(
     get,
+    operation_id = "readiness",
     path = "/readyz",
     tag = "operations",
     summary = "Whether the database answers",

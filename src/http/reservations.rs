@@ -45,6 +45,7 @@ fn parse_instant(raw: String) -> Result<Timestamp, String> {
 
 #[utoipa::path(
     get,
+    operation_id = "listReservations",
     path = "/api/reservations",
     tag = "reservations",
     summary = "List reservations",
@@ -103,6 +104,7 @@ pub async fn list(
 /// `GET /api/clients/{id}/reservations`: a client's reservations, newest first.
 #[utoipa::path(
     get,
+    operation_id = "listClientReservations",
     path = "/api/clients/{id}/reservations",
     tag = "clients",
     summary = "A client's reservations, newest first",
@@ -138,6 +140,7 @@ pub async fn of_client(
 
 #[utoipa::path(
     get,
+    operation_id = "getReservation",
     path = "/api/reservations/{id}",
     tag = "reservations",
     summary = "One reservation",
@@ -214,13 +217,14 @@ fn parse_changes(body: ReservationBody, mode: Mode, errors: &mut FieldErrors) ->
 
 #[utoipa::path(
     post,
+    operation_id = "createReservation",
     path = "/api/reservations",
     tag = "reservations",
     summary = "Book a car for a client",
     request_body = ReservationCreate,
     security(("session" = [])),
     responses(
-        (status = 201, description = "Booked", body = Reservation),
+        (status = 201, description = "Booked", body = Reservation, links(("getReservation" = (operation_id = "getReservation", parameters(("id" = "$response.body#/_id")))), ("updateReservation" = (operation_id = "updateReservation", parameters(("id" = "$response.body#/_id")))), ("changeReservationStatus" = (operation_id = "changeReservationStatus", parameters(("id" = "$response.body#/_id")))), ("addPayment" = (operation_id = "addPayment", parameters(("id" = "$response.body#/_id")))), ("deleteReservation" = (operation_id = "deleteReservation", parameters(("id" = "$response.body#/_id")))))),
         (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 409, description = "The car is out of service or already reserved for an overlapping period", body = ErrorBody),
@@ -271,6 +275,7 @@ pub async fn create(
 
 #[utoipa::path(
     put,
+    operation_id = "updateReservation",
     path = "/api/reservations/{id}",
     tag = "reservations",
     summary = "Change dates, car, client or notes before pick-up",
@@ -364,6 +369,7 @@ fn parse_charges(lines: Vec<ChargeBody>) -> Result<Vec<Charge>, String> {
 
 #[utoipa::path(
     put,
+    operation_id = "changeReservationStatus",
     path = "/api/reservations/{id}/status",
     tag = "reservations",
     summary = "Move along the life cycle (pick-up, return, cancellation, no-show)",
@@ -441,6 +447,7 @@ pub struct PaymentBody {
 
 #[utoipa::path(
     post,
+    operation_id = "addPayment",
     path = "/api/reservations/{id}/payments",
     tag = "reservations",
     summary = "Record a payment",
@@ -494,6 +501,7 @@ pub async fn add_payment(
 
 #[utoipa::path(
     delete,
+    operation_id = "deleteReservation",
     path = "/api/reservations/{id}",
     tag = "reservations",
     summary = "Delete a reservation that is not in progress",
