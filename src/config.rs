@@ -97,6 +97,16 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(0..=1440))]
     pub grace_minutes: u32,
 
+    /// The youngest a driver may be at pick-up, in years.
+    #[arg(long, env = "LOCACAR_MIN_DRIVER_AGE", value_name = "LOCACAR_MIN_DRIVER_AGE", default_value_t = 21,
+          value_parser = clap::value_parser!(u16).range(16..=99))]
+    pub min_driver_age: u16,
+
+    /// How long a driver must have held a licence at pick-up, in years.
+    #[arg(long, env = "LOCACAR_MIN_LICENSE_YEARS", value_name = "LOCACAR_MIN_LICENSE_YEARS", default_value_t = 2,
+          value_parser = clap::value_parser!(u16).range(0..=50))]
+    pub min_license_years: u16,
+
     /// Password of the first admin, created when the database has no user yet.
     /// When unset, a strong password is generated and printed once.
     #[arg(

@@ -228,6 +228,9 @@ async fn add_clients(
                 )
             })),
             cin: Some(Some(Cin::parse(&cin).map_err(anyhow::Error::msg)?)),
+            date_of_birth: Some(Some(demo_date(rng.gen_range(1960..=2000), n)?)),
+            license_issue_date: Some(Some(demo_date(2018 - (n as i32 % 15), n)?)),
+            license_expiry_date: Some(Some(demo_date(2029 + (n as i32 % 6), n)?)),
             notes: Some(
                 (n % 9 == 0).then(|| "Client fidèle, préfère les boîtes automatiques.".to_owned()),
             ),
@@ -254,10 +257,16 @@ async fn add_history(
 ) -> anyhow::Result<usize> {
     use crate::domain::reservation::{PaymentMethod, ReservationStatus as S};
     use crate::services::reservations::{
-        self as booking, NewBooking, NewPayment, PricingPolicy, StatusChange,
+        self as booking, NewBooking, NewPayment, RentalPolicy, StatusChange,
     };
 
-    let policy = PricingPolicy { grace_minutes: 60 };
+    let policy = RentalPolicy {
+        grace_minutes: 60,
+        drivers: crate::domain::driver::DriverPolicy {
+            min_age_years: 21,
+            min_license_years: 2,
+        },
+    };
     let (fleet, customers) = {
         let mut conn = db.read().await?;
         let fleet = cars::list(&mut conn, &all_cars()).await?.0;
@@ -408,6 +417,12 @@ fn all_clients() -> clients::ClientQuery {
         limit: 1000,
         offset: 0,
     }
+}
+
+/// A date in `year`, spread over the months by `n`.
+fn demo_date(year: i32, n: usize) -> anyhow::Result<crate::domain::date::Date> {
+    let text = format!("{year}-{:02}-{:02}", n % 12 + 1, n % 28 + 1);
+    crate::domain::date::Date::parse(&text).map_err(anyhow::Error::msg)
 }
 
 /// Prints what the demo added and the warning that goes with its well-known passwords.

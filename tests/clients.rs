@@ -215,10 +215,13 @@ async fn create_returns_the_client_registered_by_its_creator(engine: Engine) {
         [
             "CIN",
             "_id",
+            "dateOfBirth",
             "driverLicenseNumber",
             "email",
             "firstName",
             "lastName",
+            "licenseExpiryDate",
+            "licenseIssueDate",
             "notes",
             "phone",
             "registeredAt",

@@ -4,12 +4,14 @@ use sqlx::FromRow;
 
 use super::{foreign_key_violation, unique_violation, Conn, Sql};
 use crate::domain::client::{phone_key, Client};
+use crate::domain::date::Date;
 use crate::domain::id::Id;
 use crate::domain::text::{contains_pattern, search_key};
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
 const COLUMNS: &str = "id, first_name, last_name, phone, email, driver_license_number, cin, \
+                       date_of_birth, license_issue_date, license_expiry_date, \
                        notes, registered_at, registered_by, updated_at, updated_by";
 
 #[derive(FromRow)]
@@ -21,6 +23,9 @@ struct ClientRow {
     email: Option<String>,
     driver_license_number: Option<String>,
     cin: Option<String>,
+    date_of_birth: Option<String>,
+    license_issue_date: Option<String>,
+    license_expiry_date: Option<String>,
     notes: Option<String>,
     registered_at: i64,
     registered_by: Option<String>,
@@ -32,6 +37,11 @@ impl TryFrom<ClientRow> for Client {
     type Error = AppError;
 
     fn try_from(r: ClientRow) -> AppResult<Client> {
+        let date = |text: Option<String>| -> AppResult<Option<Date>> {
+            text.map(|t| Date::parse(&t))
+                .transpose()
+                .map_err(|_| AppError::Internal(anyhow::anyhow!("corrupt client row: date")))
+        };
         Ok(Client {
             id: r
                 .id
@@ -43,6 +53,9 @@ impl TryFrom<ClientRow> for Client {
             email: r.email,
             driver_license_number: r.driver_license_number,
             cin: r.cin,
+            date_of_birth: date(r.date_of_birth)?,
+            license_issue_date: date(r.license_issue_date)?,
+            license_expiry_date: date(r.license_expiry_date)?,
             notes: r.notes,
             registered_at: Timestamp::from_millis(r.registered_at),
             registered_by: r.registered_by.and_then(|s| s.parse().ok()),
@@ -89,8 +102,9 @@ pub async fn insert(conn: &mut Conn, c: &Client) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO clients (id, first_name, last_name, phone, phone_key, email, email_key, \
          driver_license_number, cin, notes, last_name_key, search_key, registered_at, \
-         registered_by, updated_at, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         registered_by, updated_at, updated_by, date_of_birth, license_issue_date, \
+         license_expiry_date) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
     )
     .bind(c.id.to_string())
     .bind(&c.first_name)
@@ -108,6 +122,9 @@ pub async fn insert(conn: &mut Conn, c: &Client) -> AppResult<()> {
     .bind(c.registered_by.map(|i| i.to_string()))
     .bind(c.updated_at.millis())
     .bind(c.updated_by.map(|i| i.to_string()))
+    .bind(c.date_of_birth.map(|d| d.to_string()))
+    .bind(c.license_issue_date.map(|d| d.to_string()))
+    .bind(c.license_expiry_date.map(|d| d.to_string()))
     .execute(conn)
     .await
     .map_err(clash)?;
@@ -120,7 +137,8 @@ pub async fn update(conn: &mut Conn, c: &Client) -> AppResult<()> {
     sqlx::query(
         "UPDATE clients SET first_name = $2, last_name = $3, phone = $4, phone_key = $5, \
          email = $6, email_key = $7, driver_license_number = $8, cin = $9, notes = $10, \
-         last_name_key = $11, search_key = $12, updated_at = $13, updated_by = $14 WHERE id = $1",
+         last_name_key = $11, search_key = $12, updated_at = $13, updated_by = $14, \
+         date_of_birth = $15, license_issue_date = $16, license_expiry_date = $17 WHERE id = $1",
     )
     .bind(c.id.to_string())
     .bind(&c.first_name)
@@ -136,6 +154,9 @@ pub async fn update(conn: &mut Conn, c: &Client) -> AppResult<()> {
     .bind(search)
     .bind(c.updated_at.millis())
     .bind(c.updated_by.map(|i| i.to_string()))
+    .bind(c.date_of_birth.map(|d| d.to_string()))
+    .bind(c.license_issue_date.map(|d| d.to_string()))
+    .bind(c.license_expiry_date.map(|d| d.to_string()))
     .execute(conn)
     .await
     .map_err(clash)?;

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use super::date::Date;
+use super::driver::DriverRecord;
 use super::id::Id;
 use super::time::Timestamp;
 
@@ -113,6 +115,9 @@ pub struct Client {
     pub driver_license_number: Option<String>,
     #[serde(rename = "CIN")]
     pub cin: Option<String>,
+    pub date_of_birth: Option<Date>,
+    pub license_issue_date: Option<Date>,
+    pub license_expiry_date: Option<Date>,
     pub notes: Option<String>,
     pub registered_at: Timestamp,
     pub registered_by: Option<Id>,
@@ -130,6 +135,9 @@ pub struct ClientChanges {
     pub email: Option<Option<Email>>,
     pub driver_license_number: Option<Option<String>>,
     pub cin: Option<Option<Cin>>,
+    pub date_of_birth: Option<Option<Date>>,
+    pub license_issue_date: Option<Option<Date>>,
+    pub license_expiry_date: Option<Option<Date>>,
     pub notes: Option<Option<String>>,
 }
 
@@ -144,6 +152,9 @@ impl ClientChanges {
             email: self.email.flatten().map(|e| e.0),
             driver_license_number: self.driver_license_number.flatten(),
             cin: self.cin.flatten().map(|c| c.0),
+            date_of_birth: self.date_of_birth.flatten(),
+            license_issue_date: self.license_issue_date.flatten(),
+            license_expiry_date: self.license_expiry_date.flatten(),
             notes: self.notes.flatten(),
             registered_at: at,
             registered_by: Some(by),
@@ -173,10 +184,51 @@ impl ClientChanges {
         if let Some(v) = &self.cin {
             next.cin = v.as_ref().map(|c| c.0.clone());
         }
+        if let Some(v) = self.date_of_birth {
+            next.date_of_birth = v;
+        }
+        if let Some(v) = self.license_issue_date {
+            next.license_issue_date = v;
+        }
+        if let Some(v) = self.license_expiry_date {
+            next.license_expiry_date = v;
+        }
         if let Some(v) = &self.notes {
             next.notes.clone_from(v);
         }
         next
+    }
+}
+
+impl Client {
+    /// The facts a pick-up checks about this client as a driver.
+    pub fn driver_record(&self) -> DriverRecord {
+        DriverRecord {
+            date_of_birth: self.date_of_birth,
+            license_issue_date: self.license_issue_date,
+            license_expiry_date: self.license_expiry_date,
+        }
+    }
+
+    /// Checks that the client's dates are consistent with each other and with `today`.
+    pub fn check_dates(&self, today: Date) -> Result<(), (&'static str, &'static str)> {
+        if self.date_of_birth.is_some_and(|born| born >= today) {
+            return Err(("dateOfBirth", "must be in the past"));
+        }
+        if self.license_issue_date.is_some_and(|issued| issued > today) {
+            return Err(("licenseIssueDate", "cannot be in the future"));
+        }
+        if let (Some(born), Some(issued)) = (self.date_of_birth, self.license_issue_date) {
+            if issued <= born {
+                return Err(("licenseIssueDate", "must be after the date of birth"));
+            }
+        }
+        if let (Some(issued), Some(expires)) = (self.license_issue_date, self.license_expiry_date) {
+            if expires <= issued {
+                return Err(("licenseExpiryDate", "must be after the issue date"));
+            }
+        }
+        Ok(())
     }
 }
 

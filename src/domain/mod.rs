@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod car;
 pub mod client;
+pub mod date;
+pub mod driver;
 pub mod id;
 pub mod money;
 pub mod password;

@@ -12,6 +12,7 @@ use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::clients::{ClientQuery, ClientSort};
 use crate::domain::client::{phone_key, Cin, Client, ClientChanges, Email, Phone};
+use crate::domain::date::Date;
 use crate::domain::id::Id;
 use crate::domain::text::clean_text;
 use crate::domain::time::Timestamp;
@@ -117,6 +118,15 @@ pub struct ClientBody {
     #[serde(default, rename = "CIN", deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, required = false)]
     cin: Option<Option<String>>,
+    #[serde(default, rename = "dateOfBirth", deserialize_with = "nullable")]
+    #[schema(value_type = Option<Date>, required = false)]
+    date_of_birth: Option<Option<String>>,
+    #[serde(default, rename = "licenseIssueDate", deserialize_with = "nullable")]
+    #[schema(value_type = Option<Date>, required = false)]
+    license_issue_date: Option<Option<String>>,
+    #[serde(default, rename = "licenseExpiryDate", deserialize_with = "nullable")]
+    #[schema(value_type = Option<Date>, required = false)]
+    license_expiry_date: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, required = false, max_length = 2000)]
     notes: Option<Option<String>>,
@@ -147,8 +157,29 @@ pub struct ClientCreate {
     #[serde(rename = "CIN")]
     #[schema(required = false)]
     cin: Option<String>,
+    /// Checked at pick-up against the minimum driver age.
+    #[serde(rename = "dateOfBirth")]
+    #[schema(required = false)]
+    date_of_birth: Option<Date>,
+    /// Checked at pick-up against the minimum years of driving.
+    #[serde(rename = "licenseIssueDate")]
+    #[schema(required = false)]
+    license_issue_date: Option<Date>,
+    /// The licence must be valid until the planned return.
+    #[serde(rename = "licenseExpiryDate")]
+    #[schema(required = false)]
+    license_expiry_date: Option<Date>,
     #[schema(required = false, max_length = 2000)]
     notes: Option<String>,
+}
+
+/// A date that may be cleared with null or a blank string.
+fn optional_date(raw: String) -> Result<Option<Date>, String> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        Date::parse(&raw).map(Some)
+    }
 }
 
 fn parse(body: ClientBody, mode: Mode) -> AppResult<ClientChanges> {
@@ -181,6 +212,19 @@ fn parse(body: ClientBody, mode: Mode) -> AppResult<ClientChanges> {
                 Cin::parse(&v).map(Some)
             }
         }),
+        date_of_birth: optional(e, "dateOfBirth", body.date_of_birth, optional_date),
+        license_issue_date: optional(
+            e,
+            "licenseIssueDate",
+            body.license_issue_date,
+            optional_date,
+        ),
+        license_expiry_date: optional(
+            e,
+            "licenseExpiryDate",
+            body.license_expiry_date,
+            optional_date,
+        ),
         notes: optional(e, "notes", body.notes, optional_notes(2000)),
     };
     errors.finish()?;

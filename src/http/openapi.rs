@@ -7,6 +7,7 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use super::extract::SESSION_COOKIE;
+use crate::domain::date::Date;
 use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::time::Timestamp;
@@ -53,6 +54,18 @@ impl PartialSchema for Timestamp {
     }
 }
 impl ToSchema for Timestamp {}
+
+impl PartialSchema for Date {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+            .description(Some("A calendar date, YYYY-MM-DD."))
+            .examples([serde_json::json!("1990-05-17")])
+            .into()
+    }
+}
+impl ToSchema for Date {}
 
 impl PartialSchema for Id {
     fn schema() -> RefOr<Schema> {

@@ -11,6 +11,7 @@ use super::fields::{optional, optional_notes, required, Mode};
 use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::reservations::{ReservationQuery, ReservationSort};
+use crate::domain::driver::DriverPolicy;
 use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::pricing::Charge;
@@ -20,7 +21,7 @@ use crate::domain::time::Timestamp;
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::services::reservations::{
-    self, BookingChanges, NewBooking, NewPayment, PricingPolicy, StatusChange,
+    self, BookingChanges, NewBooking, NewPayment, RentalPolicy, StatusChange,
 };
 
 const SORTS: &[(&str, ReservationSort)] = &[
@@ -28,9 +29,13 @@ const SORTS: &[(&str, ReservationSort)] = &[
     ("reservationDate", ReservationSort::ReservationDate),
 ];
 
-fn policy(state: &AppState) -> PricingPolicy {
-    PricingPolicy {
+fn policy(state: &AppState) -> RentalPolicy {
+    RentalPolicy {
         grace_minutes: state.config.grace_minutes,
+        drivers: DriverPolicy {
+            min_age_years: i32::from(state.config.min_driver_age),
+            min_license_years: i32::from(state.config.min_license_years),
+        },
     }
 }
 

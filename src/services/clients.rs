@@ -6,6 +6,7 @@ use crate::db::clients::ClientQuery;
 use crate::db::{clients, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::client::{Client, ClientChanges};
+use crate::domain::date::Date;
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
@@ -24,12 +25,20 @@ pub async fn list(db: &Database, query: &ClientQuery) -> AppResult<(Vec<Client>,
     clients::list(&mut conn, query).await
 }
 
+/// Refuses a client whose dates contradict each other (a licence issued before birth, …).
+fn check_dates(client: &Client) -> AppResult<()> {
+    client
+        .check_dates(Date::of(Timestamp::now()))
+        .map_err(|(field, problem)| AppError::invalid_field(field, problem))
+}
+
 pub async fn create(
     db: &Database,
     actor: &Actor,
     client: Client,
     origin: &Origin,
 ) -> AppResult<Client> {
+    check_dates(&client)?;
     let input = (client, actor.clone(), origin.clone());
     db.write_with(input, move |conn, (client, actor, origin)| {
         Box::pin(async move {
@@ -56,6 +65,7 @@ pub async fn update(
         Box::pin(async move {
             let before = clients::find(conn, id).await?.ok_or_else(not_found)?;
             let mut after = changes.apply(&before);
+            check_dates(&after)?;
             if after == before {
                 return Ok(before);
             }

@@ -11,6 +11,8 @@ use crate::db::reservations::ReservationQuery;
 use crate::db::{cars, clients, reservations, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::car::{Car, CarStatus};
+use crate::domain::date::Date;
+use crate::domain::driver::{check_driver, DriverPolicy};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::pricing::{billable_days, final_total, rental_cost, Charge, Overflow};
@@ -21,10 +23,11 @@ use crate::domain::reservation::{
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
-/// The pricing settings.
+/// The agency's rental settings: pricing and who may drive.
 #[derive(Debug, Clone, Copy)]
-pub struct PricingPolicy {
+pub struct RentalPolicy {
     pub grace_minutes: u32,
+    pub drivers: DriverPolicy,
 }
 
 /// A booking as asked for, already parsed.
@@ -130,7 +133,7 @@ pub async fn create(
     db: &Database,
     actor: &Actor,
     booking: NewBooking,
-    policy: PricingPolicy,
+    policy: RentalPolicy,
     origin: &Origin,
 ) -> AppResult<Reservation> {
     check_period(booking.start, booking.end)?;
@@ -198,7 +201,7 @@ pub async fn update(
     actor: &Actor,
     id: Id,
     changes: BookingChanges,
-    policy: PricingPolicy,
+    policy: RentalPolicy,
     origin: &Origin,
 ) -> AppResult<Reservation> {
     let input = (changes, actor.clone(), origin.clone());
@@ -261,7 +264,7 @@ pub async fn change_status(
     actor: &Actor,
     id: Id,
     move_to: StatusChange,
-    policy: PricingPolicy,
+    policy: RentalPolicy,
     origin: &Origin,
 ) -> AppResult<Reservation> {
     let recorded_time = matches!(
@@ -307,7 +310,7 @@ pub async fn change_status(
             after.last_modified_by = Some(actor.id);
             let car_status = match m.status {
                 ReservationStatus::Active => {
-                    pick_up(conn, &before).await?;
+                    pick_up(conn, &before, at, policy.drivers).await?;
                     after.actual_pickup_date = Some(at);
                     Some(CarStatus::Rented)
                 }
@@ -356,8 +359,14 @@ pub async fn change_status(
     .await
 }
 
-/// The checks of a pick-up: the car is on hand and the client may drive.
-async fn pick_up(conn: &mut Conn, reservation: &Reservation) -> AppResult<()> {
+/// The checks of a pick-up at `at`: the car is on hand and the client may drive it until
+/// the planned return.
+async fn pick_up(
+    conn: &mut Conn,
+    reservation: &Reservation,
+    at: Timestamp,
+    drivers: DriverPolicy,
+) -> AppResult<()> {
     let car = cars::find(conn, reservation.car_id)
         .await?
         .ok_or_else(|| AppError::not_found("car"))?;
@@ -368,7 +377,7 @@ async fn pick_up(conn: &mut Conn, reservation: &Reservation) -> AppResult<()> {
             return Err(AppError::conflict_on(
                 "carId",
                 format!("the car is in status {other}"),
-            ))
+            ));
         }
     }
     let client = clients::find(conn, reservation.client_id)
@@ -380,7 +389,13 @@ async fn pick_up(conn: &mut Conn, reservation: &Reservation) -> AppResult<()> {
             "the client's driving licence number is needed before pick-up",
         ));
     }
-    Ok(())
+    check_driver(
+        &client.driver_record(),
+        Date::of(at),
+        Date::of(reservation.end_date),
+        drivers,
+    )
+    .map_err(|(field, problem)| AppError::invalid_field(field, problem))
 }
 
 /// Records a payment. Paying more than is owed is refused unless marked as a refund due.

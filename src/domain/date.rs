@@ -1,0 +1,85 @@
+//! Calendar dates (a birth date, a licence's issue and expiry), written `YYYY-MM-DD`.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Serialize, Serializer};
+
+/// A day in the calendar, without a time or a time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date(NaiveDate);
+
+impl Date {
+    /// Parses `YYYY-MM-DD`; impossible dates such as `2026-02-30` are refused.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        if text.len() != 10 {
+            return Err("must be a date written YYYY-MM-DD".into());
+        }
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(Date)
+            .map_err(|_| "must be a real date written YYYY-MM-DD".into())
+    }
+
+    /// The UTC calendar day of an instant.
+    pub fn of(instant: super::time::Timestamp) -> Self {
+        let day = chrono::DateTime::from_timestamp_millis(instant.millis())
+            .map(|dt| dt.date_naive())
+            .unwrap_or_default();
+        Date(day)
+    }
+
+    /// Whole years from `self` to `later` (an age, or how long a licence has been held).
+    pub fn whole_years_until(self, later: Date) -> i32 {
+        let (a, b) = (self.0, later.0);
+        let mut years = b.year() - a.year();
+        if (b.month(), b.day()) < (a.month(), a.day()) {
+            years -= 1;
+        }
+        years
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.format("%Y-%m-%d"))
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str) -> Date {
+        Date::parse(text).unwrap()
+    }
+
+    #[test]
+    fn dates_are_checked() {
+        assert_eq!(d("2004-02-29").to_string(), "2004-02-29");
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-01-01",
+            "2026/01/01",
+            "2026-1-1",
+            "",
+        ] {
+            assert!(Date::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn whole_years_count_birthdays() {
+        assert_eq!(d("2005-06-15").whole_years_until(d("2026-06-14")), 20);
+        assert_eq!(d("2005-06-15").whole_years_until(d("2026-06-15")), 21);
+        assert_eq!(d("2004-02-29").whole_years_until(d("2025-02-28")), 20);
+        assert_eq!(d("2004-02-29").whole_years_until(d("2025-03-01")), 21);
+    }
+}
