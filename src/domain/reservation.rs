@@ -35,8 +35,6 @@ impl ReservationStatus {
         CancelledByAgency,
         NoShow,
     ];
-    /// The statuses in which a reservation holds its car.
-    pub const BLOCKING: [ReservationStatus; 3] = [PendingConfirmation, Confirmed, Active];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -48,10 +46,6 @@ impl ReservationStatus {
             CancelledByAgency => "cancelled_by_agency",
             NoShow => "no_show",
         }
-    }
-
-    pub fn is_blocking(self) -> bool {
-        Self::BLOCKING.contains(&self)
     }
 
     /// Dates, car and client may change only before pick-up.
@@ -223,13 +217,6 @@ pub struct Reservation {
     pub payment_details: PaymentDetails,
     pub car: CarSummary,
     pub client: ClientSummary,
-}
-
-impl Reservation {
-    /// What the client owes in all: the final cost once returned, else the estimate.
-    pub fn amount_due(&self) -> Money {
-        self.final_total_cost.unwrap_or(self.estimated_total_cost)
-    }
 }
 
 /// The longest rental one reservation may cover (five years: long-term leases included).
