@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::db::DbSettings;
+use crate::domain::money::Money;
 
 /// Where the data lives; needed by every command.
 #[derive(Debug, Clone, Args)]
@@ -97,6 +98,24 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(0..=1440))]
     pub grace_minutes: u32,
 
+    /// Minutes a car needs between a return and the next pick-up (cleaning, inspection);
+    /// bookings and availability keep this gap free after each rental.
+    #[arg(long, env = "LOCACAR_TURNAROUND_MINUTES", value_name = "LOCACAR_TURNAROUND_MINUTES", default_value_t = 0,
+          value_parser = clap::value_parser!(u32).range(0..=10080))]
+    pub turnaround_minutes: u32,
+
+    /// Charge for each eighth of a tank missing at return, in the currency (0: fuel is
+    /// not charged).
+    #[arg(long, env = "LOCACAR_FUEL_CHARGE_PER_EIGHTH", value_name = "LOCACAR_FUEL_CHARGE_PER_EIGHTH",
+          default_value = "0", value_parser = parse_amount)]
+    pub fuel_charge_per_eighth: Money,
+
+    /// The agency's time zone (IANA name, e.g. `Africa/Casablanca`): what "today" and
+    /// "this month" mean on the dashboard.
+    #[arg(long, env = "LOCACAR_TIMEZONE", value_name = "LOCACAR_TIMEZONE", default_value = "UTC",
+          value_parser = parse_timezone)]
+    pub timezone: chrono_tz::Tz,
+
     /// The youngest a driver may be at pick-up, in years.
     #[arg(long, env = "LOCACAR_MIN_DRIVER_AGE", value_name = "LOCACAR_MIN_DRIVER_AGE", default_value_t = 21,
           value_parser = clap::value_parser!(u16).range(16..=99))]
@@ -179,6 +198,19 @@ fn parse_currency(raw: &str) -> Result<String, String> {
                 .into(),
         )
     }
+}
+
+fn parse_amount(raw: &str) -> Result<Money, String> {
+    let amount = Money::parse_decimal(raw)?;
+    if amount.cents() < 0 {
+        return Err("must not be negative".into());
+    }
+    Ok(amount)
+}
+
+fn parse_timezone(raw: &str) -> Result<chrono_tz::Tz, String> {
+    raw.parse()
+        .map_err(|_| format!("{raw} is not an IANA time zone name such as Africa/Casablanca"))
 }
 
 fn parse_origin(raw: &str) -> Result<String, String> {

@@ -10,7 +10,7 @@ use crate::domain::car::{CarChanges, CarStatus, LicensePlate, Vin};
 use crate::domain::client::{Cin, ClientChanges, Email, Phone};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
-use crate::domain::pricing::Charge;
+use crate::domain::pricing::{Charge, ChargeSource};
 use crate::domain::time::Timestamp;
 use crate::domain::user::{FullName, NewPassword, Role, Username};
 use crate::services::hashing::Hasher;
@@ -168,6 +168,7 @@ async fn add_cars(
                     "manuelle"
                 }
             ))),
+            ..Default::default()
         };
         let car = changes
             .into_new_car(Id::generate(), Timestamp::now(), admin.id)
@@ -266,6 +267,8 @@ async fn add_history(
             min_age_years: 21,
             min_license_years: 2,
         },
+        turnaround_minutes: 0,
+        fuel_charge_per_eighth: Money::ZERO,
     };
     let (fleet, customers) = {
         let mut conn = db.read().await?;
@@ -296,6 +299,9 @@ async fn add_history(
                 today.plus_millis(-DAY_MS * (40 - 15 * k as i64 - (n % 7) as i64) + 9 * HOUR_MS);
             let end = start.plus_millis(DAY_MS * rng.gen_range(2..6));
             let booked = NewBooking {
+                additional_drivers: vec![],
+                pickup_branch: None,
+                return_branch: None,
                 car: car.id,
                 client: client(k),
                 start,
@@ -305,6 +311,7 @@ async fn add_history(
             };
             let r = booking::create(db, admin, booked, policy, origin).await?;
             let pick_up = StatusChange {
+                inspection: None,
                 status: S::Active,
                 at: Some(start.plus_millis(HOUR_MS / 2)),
                 charges: vec![],
@@ -315,12 +322,14 @@ async fn add_history(
                 vec![Charge {
                     label: "Carburant (3/8 manquants)".into(),
                     amount: Money::from_cents(18_000),
+                    source: ChargeSource::Agent,
                 }]
             } else {
                 vec![]
             };
             let back = end.plus_millis(if late { 3 * HOUR_MS } else { -HOUR_MS });
             let ret = StatusChange {
+                inspection: None,
                 status: S::Completed,
                 at: Some(back),
                 charges,
@@ -367,6 +376,9 @@ async fn add_history(
             S::PendingConfirmation
         };
         let booked = NewBooking {
+            additional_drivers: vec![],
+            pickup_branch: None,
+            return_branch: None,
             car: car.id,
             client: client(2),
             start,
@@ -377,6 +389,7 @@ async fn add_history(
         let r = booking::create(db, admin, booked, policy, origin).await?;
         if status == Some(S::Active) {
             let pick_up = StatusChange {
+                inspection: None,
                 status: S::Active,
                 at: Some(start),
                 charges: vec![],
@@ -401,6 +414,7 @@ fn all_cars() -> cars::CarQuery {
         status: None,
         make: None,
         q: None,
+        branch: None,
         sort: cars::CarSort::AddedAt,
         descending: false,
         limit: 1000,

@@ -4,7 +4,8 @@ mod common;
 
 use common::{Engine, Options, TestApp};
 
-/// Every operation of the contract (`../shared/API.md`), as `METHOD path`.
+/// Every operation of the contract (`../shared/API.md`) and of its extensions (issue 7:
+/// blocks, branches, inspections, the dashboard), as `METHOD path`.
 const CONTRACT: &[&str] = &[
     "POST /api/auth/login",
     "POST /api/auth/logout",
@@ -24,6 +25,16 @@ const CONTRACT: &[&str] = &[
     "POST /api/cars/{id}/image",
     "GET /api/cars/{id}/image",
     "DELETE /api/cars/{id}/image",
+    "GET /api/cars/{id}/blocks",
+    "POST /api/cars/{id}/blocks",
+    "GET /api/cars/{id}/blocks/{blockId}",
+    "PUT /api/cars/{id}/blocks/{blockId}",
+    "DELETE /api/cars/{id}/blocks/{blockId}",
+    "GET /api/branches",
+    "POST /api/branches",
+    "GET /api/branches/{id}",
+    "PUT /api/branches/{id}",
+    "DELETE /api/branches/{id}",
     "GET /api/clients",
     "POST /api/clients",
     "GET /api/clients/{id}",
@@ -37,6 +48,11 @@ const CONTRACT: &[&str] = &[
     "DELETE /api/reservations/{id}",
     "PUT /api/reservations/{id}/status",
     "POST /api/reservations/{id}/payments",
+    "POST /api/reservations/{id}/review",
+    "POST /api/reservations/{id}/inspections/{kind}/photos",
+    "GET /api/reservations/{id}/inspections/{kind}/photos/{photoId}",
+    "DELETE /api/reservations/{id}/inspections/{kind}/photos/{photoId}",
+    "GET /api/dashboard",
     "GET /api/audit",
     "GET /api/meta",
     "GET /healthz",

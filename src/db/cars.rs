@@ -11,7 +11,8 @@ use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
 const COLUMNS: &str = "id, make, model, year, license_plate, vin, color, status, daily_rate, \
-                       description, image_etag, added_at, added_by, updated_at, updated_by";
+                       description, image_etag, home_branch_id, current_branch_id, odometer_km, \
+                       included_km_per_day, extra_km_rate, added_at, added_by, updated_at, updated_by";
 
 #[derive(FromRow)]
 struct CarRow {
@@ -26,6 +27,11 @@ struct CarRow {
     daily_rate: i64,
     description: Option<String>,
     image_etag: Option<String>,
+    home_branch_id: Option<String>,
+    current_branch_id: Option<String>,
+    odometer_km: i64,
+    included_km_per_day: Option<i64>,
+    extra_km_rate: i64,
     added_at: i64,
     added_by: Option<String>,
     updated_at: i64,
@@ -38,6 +44,10 @@ impl TryFrom<CarRow> for Car {
     fn try_from(r: CarRow) -> AppResult<Car> {
         let corrupt = |what: &str| AppError::Internal(anyhow::anyhow!("corrupt car row: {what}"));
         let id: Id = r.id.parse().map_err(|_| corrupt("id"))?;
+        let branch = |b: Option<String>| {
+            b.map(|b| b.parse().map_err(|_| corrupt("branch")))
+                .transpose()
+        };
         Ok(Car {
             id,
             make: r.make,
@@ -50,6 +60,11 @@ impl TryFrom<CarRow> for Car {
             daily_rate: Money::from_cents(r.daily_rate),
             image_url: r.image_etag.map(|_| Car::image_path(id)),
             description: r.description,
+            home_branch_id: branch(r.home_branch_id)?,
+            current_branch_id: branch(r.current_branch_id)?,
+            odometer_km: r.odometer_km,
+            included_km_per_day: r.included_km_per_day,
+            extra_km_rate: Money::from_cents(r.extra_km_rate),
             added_at: Timestamp::from_millis(r.added_at),
             added_by: r.added_by.and_then(|s| s.parse().ok()),
             updated_at: Timestamp::from_millis(r.updated_at),
@@ -82,8 +97,10 @@ pub async fn insert(conn: &mut Conn, car: &Car) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO cars (id, make, model, year, license_plate, plate_key, vin, color, status, \
          daily_rate, description, image_etag, make_key, search_key, added_at, added_by, \
-         updated_at, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14, $15, $16, $17)",
+         updated_at, updated_by, home_branch_id, current_branch_id, odometer_km, \
+         included_km_per_day, extra_km_rate) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $21, $22)",
     )
     .bind(car.id.to_string())
     .bind(&car.make)
@@ -102,6 +119,11 @@ pub async fn insert(conn: &mut Conn, car: &Car) -> AppResult<()> {
     .bind(car.added_by.map(|i| i.to_string()))
     .bind(car.updated_at.millis())
     .bind(car.updated_by.map(|i| i.to_string()))
+    .bind(car.home_branch_id.map(|i| i.to_string()))
+    .bind(car.current_branch_id.map(|i| i.to_string()))
+    .bind(car.odometer_km)
+    .bind(car.included_km_per_day)
+    .bind(car.extra_km_rate.cents())
     .execute(conn)
     .await
     .map_err(clash)?;
@@ -114,7 +136,9 @@ pub async fn update(conn: &mut Conn, car: &Car) -> AppResult<()> {
     sqlx::query(
         "UPDATE cars SET make = $2, model = $3, year = $4, license_plate = $5, plate_key = $6, \
          vin = $7, color = $8, status = $9, daily_rate = $10, description = $11, make_key = $12, \
-         search_key = $13, updated_at = $14, updated_by = $15 WHERE id = $1",
+         search_key = $13, updated_at = $14, updated_by = $15, home_branch_id = $16, \
+         current_branch_id = $17, odometer_km = $18, included_km_per_day = $19, \
+         extra_km_rate = $20 WHERE id = $1",
     )
     .bind(car.id.to_string())
     .bind(&car.make)
@@ -131,6 +155,11 @@ pub async fn update(conn: &mut Conn, car: &Car) -> AppResult<()> {
     .bind(search)
     .bind(car.updated_at.millis())
     .bind(car.updated_by.map(|i| i.to_string()))
+    .bind(car.home_branch_id.map(|i| i.to_string()))
+    .bind(car.current_branch_id.map(|i| i.to_string()))
+    .bind(car.odometer_km)
+    .bind(car.included_km_per_day)
+    .bind(car.extra_km_rate.cents())
     .execute(conn)
     .await
     .map_err(clash)?;
@@ -152,6 +181,26 @@ pub async fn set_status(
         .bind(by.to_string())
         .execute(conn)
         .await?;
+    Ok(())
+}
+
+/// Records an inspection's odometer reading, and where the car now stands (a return at
+/// another branch moves it there).
+pub async fn record_reading(
+    conn: &mut Conn,
+    id: Id,
+    odometer_km: Option<i64>,
+    branch: Option<Id>,
+) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE cars SET odometer_km = COALESCE($2, odometer_km), \
+         current_branch_id = COALESCE($3, current_branch_id) WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(odometer_km)
+    .bind(branch.map(|b| b.to_string()))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -211,9 +260,12 @@ pub enum CarSort {
 /// Filters and page of a car listing.
 #[derive(Debug, Clone)]
 pub struct CarQuery {
-    /// Only cars that can be booked for `[start, end)`: not out of service, and held by
-    /// no blocking reservation overlapping it.
+    /// Only cars that can be booked for `[start, until)`: not out of service, and held
+    /// by no blocking reservation or block overlapping it. `until` is the end plus the
+    /// turnaround.
     pub available: Option<(Timestamp, Timestamp)>,
+    /// Only cars standing at this branch now.
+    pub branch: Option<Id>,
     pub status: Option<CarStatus>,
     pub make: Option<String>,
     pub q: Option<String>,
@@ -229,14 +281,17 @@ pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64
         sql.push(" WHERE 1 = 1");
         if let Some((start, end)) = query.available {
             sql.push(
-                " AND status <> 'out_of_service' AND NOT EXISTS (SELECT 1 FROM reservations r \
-                 WHERE r.car_id = cars.id \
-                 AND r.status IN ('pending_confirmation', 'confirmed', 'active') AND r.end_at > ",
+                " AND status <> 'out_of_service' AND NOT EXISTS (SELECT 1 FROM car_holds h \
+                 WHERE h.car_id = cars.id AND h.until_at > ",
             )
             .bind(start.millis())
-            .push(" AND r.start_at < ")
+            .push(" AND h.start_at < ")
             .bind(end.millis())
             .push(")");
+        }
+        if let Some(branch) = query.branch {
+            sql.push(" AND current_branch_id = ")
+                .bind(branch.to_string());
         }
         if let Some(status) = query.status {
             sql.push(" AND status = ").bind(status.as_str());

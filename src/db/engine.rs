@@ -209,15 +209,15 @@ pub fn unique_violation(e: &sqlx::Error) -> Option<String> {
     })
 }
 
-/// Whether a write broke the rule that two blocking reservations of a car never overlap:
-/// PostgreSQL's exclusion constraint, or SQLite's trigger standing in for it.
+/// Whether a write broke the rule that two holds of a car (blocking reservations, blocks)
+/// never overlap: PostgreSQL's exclusion constraint, or SQLite's trigger standing in for it.
 pub fn overlap_violation(e: &sqlx::Error) -> bool {
     let sqlx::Error::Database(db) = e else {
         return false;
     };
     db.code().as_deref() == Some("23P01")
-        || db.constraint() == Some("reservations_no_overlap")
-        || db.message().contains("reservations_no_overlap")
+        || db.constraint() == Some("car_holds_no_overlap")
+        || db.message().contains("car_holds_no_overlap")
 }
 
 /// Whether a write was refused because other rows still refer to the row (or it refers

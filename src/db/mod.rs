@@ -6,10 +6,14 @@
 //! how errors are classified and the migrations.
 
 pub mod audit;
+pub mod blocks;
+pub mod branches;
 pub mod car_images;
 pub mod cars;
 pub mod clients;
+pub mod dashboard;
 mod engine;
+pub mod inspections;
 pub mod login_attempts;
 pub mod reservations;
 pub mod sessions;

@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
-use super::{overlap_violation, Conn, Sql};
+use super::{inspections, overlap_violation, Conn, Sql};
 use crate::domain::id::Id;
+use crate::domain::inspection::InspectionKind;
 use crate::domain::money::Money;
 use crate::domain::pricing::Charge;
 use crate::domain::reservation::{
@@ -15,13 +16,12 @@ use crate::domain::text::contains_pattern;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
-/// `status IN (…)` for the statuses that hold a car, as SQL.
-const BLOCKING: &str = "('pending_confirmation', 'confirmed', 'active')";
-
 const SELECT: &str = "SELECT r.id, r.reservation_number, r.car_id, r.client_id, r.start_at, \
      r.end_at, r.actual_pickup_at, r.actual_return_at, r.status, r.daily_rate, \
      r.estimated_total, r.final_total, r.additional_charges, r.notes, r.reservation_date, \
-     r.created_by, r.last_modified_at, r.last_modified_by, \
+     r.created_by, r.last_modified_at, r.last_modified_by, r.pickup_branch_id, \
+     r.return_branch_id, r.turnaround_ms, r.included_km_per_day, r.extra_km_rate, \
+     r.review_required, \
      c.make AS car_make, c.model AS car_model, c.license_plate AS car_plate, \
      cl.first_name AS client_first_name, cl.last_name AS client_last_name, cl.phone AS client_phone \
      FROM reservations r JOIN cars c ON c.id = r.car_id JOIN clients cl ON cl.id = r.client_id";
@@ -46,6 +46,12 @@ struct Row {
     created_by: Option<String>,
     last_modified_at: i64,
     last_modified_by: Option<String>,
+    pickup_branch_id: Option<String>,
+    return_branch_id: Option<String>,
+    turnaround_ms: i64,
+    included_km_per_day: Option<i64>,
+    extra_km_rate: i64,
+    review_required: i64,
     car_make: String,
     car_model: String,
     car_plate: String,
@@ -62,8 +68,26 @@ fn id(text: &str, what: &str) -> AppResult<Id> {
     text.parse().map_err(|_| corrupt(what))
 }
 
+/// What is read about each reservation beyond its own row.
+#[derive(Default)]
+struct Related {
+    payments: HashMap<String, Vec<Payment>>,
+    drivers: HashMap<String, Vec<ClientSummary>>,
+    inspections: inspections::InspectionsOf,
+}
+
 impl Row {
-    fn into_reservation(self, payments: Vec<Payment>) -> AppResult<Reservation> {
+    fn into_reservation(self, related: &mut Related) -> AppResult<Reservation> {
+        let payments = related.payments.remove(&self.id).unwrap_or_default();
+        let drivers = related.drivers.remove(&self.id).unwrap_or_default();
+        let mut inspection = |kind: InspectionKind| {
+            related
+                .inspections
+                .remove(&(self.id.clone(), kind.as_str().to_owned()))
+        };
+        let checkout = inspection(InspectionKind::Checkout);
+        let checkin = inspection(InspectionKind::Checkin);
+        let branch = |b: Option<String>, what| b.map(|b| id(&b, what)).transpose();
         let car_id = id(&self.car_id, "car_id")?;
         let client_id = id(&self.client_id, "client_id")?;
         let estimated = Money::from_cents(self.estimated_total);
@@ -102,6 +126,15 @@ impl Row {
                 last_name: self.client_last_name,
                 phone: self.client_phone,
             },
+            additional_drivers: drivers,
+            pickup_branch_id: branch(self.pickup_branch_id, "pickup_branch_id")?,
+            return_branch_id: branch(self.return_branch_id, "return_branch_id")?,
+            turnaround_minutes: self.turnaround_ms / 60_000,
+            included_km_per_day: self.included_km_per_day,
+            extra_km_rate: Money::from_cents(self.extra_km_rate),
+            checkout_inspection: checkout,
+            checkin_inspection: checkin,
+            review_required: self.review_required != 0,
         })
     }
 }
@@ -124,15 +157,10 @@ async fn payments_of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String,
     }
     let mut sql = Sql::new(
         "SELECT reservation_id, amount, method, transaction_at, recorded_by, refund_due \
-         FROM payments WHERE reservation_id IN (",
+         FROM payments WHERE reservation_id IN ",
     );
-    for (n, id) in ids.iter().enumerate() {
-        if n > 0 {
-            sql.push(", ");
-        }
-        sql.bind((*id).to_owned());
-    }
-    sql.push(") ORDER BY transaction_at, id");
+    sql.bind_list(ids);
+    sql.push(" ORDER BY transaction_at, id");
     let rows: Vec<PaymentRow> = sql.fetch_all(conn).await?;
     for r in rows {
         let payment = Payment {
@@ -147,15 +175,57 @@ async fn payments_of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String,
     Ok(grouped)
 }
 
-/// Turns joined rows into reservations, with their payments read in one more query.
+#[derive(FromRow)]
+struct DriverRow {
+    reservation_id: String,
+    id: String,
+    first_name: String,
+    last_name: String,
+    phone: String,
+}
+
+/// The additional drivers of the given reservations, in one query, grouped by reservation.
+async fn drivers_of(
+    conn: &mut Conn,
+    ids: &[&str],
+) -> AppResult<HashMap<String, Vec<ClientSummary>>> {
+    let mut grouped: HashMap<String, Vec<ClientSummary>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(grouped);
+    }
+    let mut sql = Sql::new(
+        "SELECT d.reservation_id, c.id, c.first_name, c.last_name, c.phone \
+         FROM reservation_drivers d JOIN clients c ON c.id = d.client_id \
+         WHERE d.reservation_id IN ",
+    );
+    sql.bind_list(ids);
+    sql.push(" ORDER BY d.position");
+    let rows: Vec<DriverRow> = sql.fetch_all(conn).await?;
+    for r in rows {
+        grouped
+            .entry(r.reservation_id)
+            .or_default()
+            .push(ClientSummary {
+                id: id(&r.id, "driver")?,
+                first_name: r.first_name,
+                last_name: r.last_name,
+                phone: r.phone,
+            });
+    }
+    Ok(grouped)
+}
+
+/// Turns joined rows into reservations; payments, drivers and inspections take a fixed
+/// number of further queries, whatever the number of rows.
 async fn assemble(conn: &mut Conn, rows: Vec<Row>) -> AppResult<Vec<Reservation>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut payments = payments_of(conn, &ids).await?;
+    let mut related = Related {
+        payments: payments_of(conn, &ids).await?,
+        drivers: drivers_of(conn, &ids).await?,
+        inspections: inspections::of(conn, &ids).await?,
+    };
     rows.into_iter()
-        .map(|r| {
-            let paid = payments.remove(&r.id).unwrap_or_default();
-            r.into_reservation(paid)
-        })
+        .map(|r| r.into_reservation(&mut related))
         .collect()
 }
 
@@ -167,24 +237,43 @@ pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
     Ok(assemble(conn, rows).await?.pop())
 }
 
-/// The number of a blocking reservation of `car` overlapping `[start, end)`, other than `except`.
-pub async fn find_overlap(
+/// What holds `car` somewhere in `[start, until)` besides reservation `except`: a
+/// reservation (by number) or a block (by reason), for a clear refusal. The database's
+/// constraint on `car_holds` stands behind this check.
+pub async fn find_hold(
     conn: &mut Conn,
     car: Id,
     start: Timestamp,
-    end: Timestamp,
+    until: Timestamp,
     except: Option<Id>,
-) -> AppResult<Option<String>> {
-    Ok(sqlx::query_scalar(&format!(
-        "SELECT reservation_number FROM reservations WHERE car_id = $1 AND status IN {BLOCKING} \
-         AND end_at > $2 AND start_at < $3 AND id <> $4 LIMIT 1"
-    ))
+) -> AppResult<Option<Hold>> {
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT r.reservation_number, b.reason FROM car_holds h \
+         LEFT JOIN reservations r ON r.id = h.reservation_id \
+         LEFT JOIN car_blocks b ON b.id = h.block_id \
+         WHERE h.car_id = $1 AND h.until_at > $2 AND h.start_at < $3 \
+         AND (h.reservation_id IS NULL OR h.reservation_id <> $4) \
+         AND (h.block_id IS NULL OR h.block_id <> $4) LIMIT 1",
+    )
     .bind(car.to_string())
     .bind(start.millis())
-    .bind(end.millis())
+    .bind(until.millis())
     .bind(except.map(|i| i.to_string()).unwrap_or_default())
     .fetch_optional(conn)
-    .await?)
+    .await?;
+    Ok(row.map(|(number, reason)| match number {
+        Some(number) => Hold::Reservation(number),
+        None => Hold::Block(reason.unwrap_or_default()),
+    }))
+}
+
+/// What holds a car.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hold {
+    /// A blocking reservation, by number.
+    Reservation(String),
+    /// A block, by reason.
+    Block(String),
 }
 
 /// The next number of `year`'s sequence. Numbers are never reused, even after a delete.
@@ -202,7 +291,7 @@ fn overlap_clash(e: sqlx::Error) -> AppError {
     if overlap_violation(&e) {
         AppError::conflict_on(
             "carId",
-            "the car is already reserved for an overlapping period",
+            "the car is already held (reserved or blocked) for an overlapping period",
         )
     } else {
         AppError::Database(e)
@@ -213,8 +302,10 @@ pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO reservations (id, reservation_number, car_id, client_id, start_at, end_at, \
          actual_pickup_at, actual_return_at, status, daily_rate, estimated_total, final_total, \
-         additional_charges, notes, reservation_date, created_by, last_modified_at, last_modified_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         additional_charges, notes, reservation_date, created_by, last_modified_at, last_modified_by, \
+         pickup_branch_id, return_branch_id, turnaround_ms, included_km_per_day, extra_km_rate, \
+         review_required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+         $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
     )
     .bind(r.id.to_string())
     .bind(&r.reservation_number)
@@ -234,9 +325,35 @@ pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     .bind(r.created_by.map(|i| i.to_string()))
     .bind(r.last_modified_at.millis())
     .bind(r.last_modified_by.map(|i| i.to_string()))
-    .execute(conn)
+    .bind(r.pickup_branch_id.map(|i| i.to_string()))
+    .bind(r.return_branch_id.map(|i| i.to_string()))
+    .bind(r.turnaround_minutes * 60_000)
+    .bind(r.included_km_per_day)
+    .bind(r.extra_km_rate.cents())
+    .bind(i64::from(r.review_required))
+    .execute(&mut *conn)
     .await
     .map_err(overlap_clash)?;
+    replace_drivers(conn, r).await
+}
+
+/// Writes the reservation's additional drivers over the stored ones.
+async fn replace_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
+    sqlx::query("DELETE FROM reservation_drivers WHERE reservation_id = $1")
+        .bind(r.id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    for (position, driver) in r.additional_drivers.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO reservation_drivers (reservation_id, client_id, position) \
+             VALUES ($1, $2, $3)",
+        )
+        .bind(r.id.to_string())
+        .bind(driver.id.to_string())
+        .bind(i64::try_from(position).unwrap_or(i64::MAX))
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 
@@ -250,7 +367,9 @@ pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
         "UPDATE reservations SET car_id = $2, client_id = $3, start_at = $4, end_at = $5, \
          actual_pickup_at = $6, actual_return_at = $7, status = $8, daily_rate = $9, \
          estimated_total = $10, final_total = $11, additional_charges = $12, notes = $13, \
-         last_modified_at = $14, last_modified_by = $15 WHERE id = $1",
+         last_modified_at = $14, last_modified_by = $15, pickup_branch_id = $16, \
+         return_branch_id = $17, turnaround_ms = $18, included_km_per_day = $19, \
+         extra_km_rate = $20, review_required = $21 WHERE id = $1",
     )
     .bind(r.id.to_string())
     .bind(r.car_id.to_string())
@@ -267,10 +386,16 @@ pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     .bind(r.notes.clone())
     .bind(r.last_modified_at.millis())
     .bind(r.last_modified_by.map(|i| i.to_string()))
-    .execute(conn)
+    .bind(r.pickup_branch_id.map(|i| i.to_string()))
+    .bind(r.return_branch_id.map(|i| i.to_string()))
+    .bind(r.turnaround_minutes * 60_000)
+    .bind(r.included_km_per_day)
+    .bind(r.extra_km_rate.cents())
+    .bind(i64::from(r.review_required))
+    .execute(&mut *conn)
     .await
     .map_err(overlap_clash)?;
-    Ok(())
+    replace_drivers(conn, r).await
 }
 
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
@@ -323,6 +448,10 @@ pub struct ReservationQuery {
     pub number: Option<String>,
     /// Active reservations whose end has passed at this instant.
     pub overdue_at: Option<Timestamp>,
+    /// Picked up or returned at this branch.
+    pub branch: Option<Id>,
+    /// Only those whose review flag is (or is not) set.
+    pub review_required: Option<bool>,
     pub sort: Option<ReservationSort>,
     pub descending: bool,
     pub limit: i64,
@@ -356,6 +485,16 @@ pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reser
         if let Some(now) = q.overdue_at {
             sql.push(" AND r.status = 'active' AND r.end_at < ")
                 .bind(now.millis());
+        }
+        if let Some(branch) = q.branch {
+            sql.push(" AND (r.pickup_branch_id = ")
+                .bind(branch.to_string())
+                .push(" OR r.return_branch_id = ")
+                .bind(branch.to_string())
+                .push(")");
+        }
+        if let Some(flag) = q.review_required {
+            sql.push(" AND r.review_required = ").bind(i64::from(flag));
         }
     };
     let mut count = Sql::new("SELECT COUNT(*) FROM reservations r");

@@ -27,6 +27,15 @@ pub enum AuditAction {
     UpdateReservationStatus,
     AddPayment,
     DeleteReservation,
+    CreateBlock,
+    UpdateBlock,
+    DeleteBlock,
+    CreateBranch,
+    UpdateBranch,
+    DeleteBranch,
+    UploadInspectionPhoto,
+    DeleteInspectionPhoto,
+    ResolveReview,
 }
 
 impl AuditAction {
@@ -52,6 +61,15 @@ impl AuditAction {
             AuditAction::UpdateReservationStatus => "UPDATE_RESERVATION_STATUS",
             AuditAction::AddPayment => "ADD_PAYMENT",
             AuditAction::DeleteReservation => "DELETE_RESERVATION",
+            AuditAction::CreateBlock => "CREATE_BLOCK",
+            AuditAction::UpdateBlock => "UPDATE_BLOCK",
+            AuditAction::DeleteBlock => "DELETE_BLOCK",
+            AuditAction::CreateBranch => "CREATE_BRANCH",
+            AuditAction::UpdateBranch => "UPDATE_BRANCH",
+            AuditAction::DeleteBranch => "DELETE_BRANCH",
+            AuditAction::UploadInspectionPhoto => "UPLOAD_INSPECTION_PHOTO",
+            AuditAction::DeleteInspectionPhoto => "DELETE_INSPECTION_PHOTO",
+            AuditAction::ResolveReview => "RESOLVE_REVIEW",
         }
     }
 }
@@ -63,6 +81,7 @@ pub enum EntityType {
     Car,
     Client,
     Reservation,
+    Branch,
 }
 
 impl EntityType {
@@ -72,12 +91,13 @@ impl EntityType {
             EntityType::Car => "Car",
             EntityType::Client => "Client",
             EntityType::Reservation => "Reservation",
+            EntityType::Branch => "Branch",
         }
     }
 }
 
 /// Every action, for checking a filter.
-pub const ACTIONS: [AuditAction; 20] = [
+pub const ACTIONS: [AuditAction; 29] = [
     AuditAction::LoginSuccess,
     AuditAction::LoginAttemptFailure,
     AuditAction::Logout,
@@ -98,6 +118,15 @@ pub const ACTIONS: [AuditAction; 20] = [
     AuditAction::UpdateReservationStatus,
     AuditAction::AddPayment,
     AuditAction::DeleteReservation,
+    AuditAction::CreateBlock,
+    AuditAction::UpdateBlock,
+    AuditAction::DeleteBlock,
+    AuditAction::CreateBranch,
+    AuditAction::UpdateBranch,
+    AuditAction::DeleteBranch,
+    AuditAction::UploadInspectionPhoto,
+    AuditAction::DeleteInspectionPhoto,
+    AuditAction::ResolveReview,
 ];
 
 impl std::str::FromStr for AuditAction {
@@ -120,10 +149,11 @@ impl std::str::FromStr for EntityType {
             EntityType::Car,
             EntityType::Client,
             EntityType::Reservation,
+            EntityType::Branch,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)
-        .ok_or_else(|| "must be one of: Car, Client, User, Reservation".into())
+        .ok_or_else(|| "must be one of: Car, Client, User, Reservation, Branch".into())
     }
 }
 

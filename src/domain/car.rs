@@ -160,6 +160,16 @@ pub struct Car {
     pub daily_rate: Money,
     pub image_url: Option<String>,
     pub description: Option<String>,
+    /// The branch the car belongs to.
+    pub home_branch_id: Option<Id>,
+    /// Where the car is now: a one-way rental moves it at return.
+    pub current_branch_id: Option<Id>,
+    /// The last odometer reading, in km; inspections never take it backwards.
+    pub odometer_km: i64,
+    /// Distance included per rental day; `null` is unlimited.
+    pub included_km_per_day: Option<i64>,
+    /// Price of each kilometre beyond the included distance.
+    pub extra_km_rate: Money,
     pub added_at: Timestamp,
     pub added_by: Option<Id>,
     pub updated_at: Timestamp,
@@ -186,6 +196,11 @@ pub struct CarChanges {
     pub status: Option<CarStatus>,
     pub daily_rate: Option<Money>,
     pub description: Option<Option<String>>,
+    pub home_branch_id: Option<Option<Id>>,
+    pub current_branch_id: Option<Option<Id>>,
+    pub odometer_km: Option<i64>,
+    pub included_km_per_day: Option<Option<i64>>,
+    pub extra_km_rate: Option<Money>,
 }
 
 impl CarChanges {
@@ -204,6 +219,14 @@ impl CarChanges {
             daily_rate: self.daily_rate?,
             image_url: None,
             description: self.description.flatten(),
+            // A new car stands at its home branch unless told otherwise.
+            current_branch_id: self
+                .current_branch_id
+                .unwrap_or(self.home_branch_id.flatten()),
+            home_branch_id: self.home_branch_id.flatten(),
+            odometer_km: self.odometer_km.unwrap_or(0),
+            included_km_per_day: self.included_km_per_day.flatten(),
+            extra_km_rate: self.extra_km_rate.unwrap_or(Money::ZERO),
             added_at: at,
             added_by: Some(by),
             updated_at: at,
@@ -240,6 +263,21 @@ impl CarChanges {
         }
         if let Some(v) = &self.description {
             next.description.clone_from(v);
+        }
+        if let Some(v) = self.home_branch_id {
+            next.home_branch_id = v;
+        }
+        if let Some(v) = self.current_branch_id {
+            next.current_branch_id = v;
+        }
+        if let Some(v) = self.odometer_km {
+            next.odometer_km = v;
+        }
+        if let Some(v) = self.included_km_per_day {
+            next.included_km_per_day = v;
+        }
+        if let Some(v) = self.extra_km_rate {
+            next.extra_km_rate = v;
         }
         next
     }

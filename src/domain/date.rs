@@ -29,6 +29,48 @@ impl Date {
         Date(day)
     }
 
+    /// The calendar day of an instant in time zone `tz`.
+    pub fn in_zone(instant: super::time::Timestamp, tz: chrono_tz::Tz) -> Self {
+        let day = chrono::DateTime::from_timestamp_millis(instant.millis())
+            .map(|dt| dt.with_timezone(&tz).date_naive())
+            .unwrap_or_default();
+        Date(day)
+    }
+
+    /// The instant this day starts in `tz`: local midnight, or the first instant after it
+    /// when a daylight-saving change skips midnight.
+    pub fn start_in(self, tz: chrono_tz::Tz) -> super::time::Timestamp {
+        use chrono::TimeZone;
+        let midnight = self.0.and_time(chrono::NaiveTime::MIN);
+        let start = (0..=3)
+            .find_map(|h| {
+                tz.from_local_datetime(&(midnight + chrono::Duration::hours(h)))
+                    .earliest()
+            })
+            .map(|dt| dt.timestamp_millis())
+            .unwrap_or_else(|| midnight.and_utc().timestamp_millis());
+        super::time::Timestamp::from_millis(start)
+    }
+
+    /// The next day.
+    pub fn next(self) -> Self {
+        Date(self.0.succ_opt().unwrap_or(self.0))
+    }
+
+    /// The first day of this day's month, and of the next month.
+    pub fn month_bounds(self) -> (Date, Date) {
+        let first = self.0.with_day(1).unwrap_or(self.0);
+        let next = first
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(first);
+        (Date(first), Date(next))
+    }
+
+    /// `YYYY-MM`.
+    pub fn month_label(self) -> String {
+        self.0.format("%Y-%m").to_string()
+    }
+
     /// Whole years from `self` to `later` (an age, or how long a licence has been held).
     pub fn whole_years_until(self, later: Date) -> i32 {
         let (a, b) = (self.0, later.0);

@@ -2,11 +2,15 @@
 //! so every rule can be unit-tested on its own.
 
 pub mod audit;
+pub mod block;
+pub mod branch;
 pub mod car;
 pub mod client;
+pub mod dashboard;
 pub mod date;
 pub mod driver;
 pub mod id;
+pub mod inspection;
 pub mod money;
 pub mod password;
 pub mod pricing;

@@ -61,6 +61,22 @@ impl Money {
         Ok(money)
     }
 
+    /// The amount with exactly two decimals, as printed on an invoice line (`1.50`).
+    pub fn fixed(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+
+    /// Parses an amount that may be zero but not negative.
+    pub fn parse_non_negative(value: &serde_json::Value) -> Result<Self, String> {
+        let money = Money::parse_json(value)?;
+        if money.0 < 0 {
+            return Err("must not be negative".to_owned());
+        }
+        Ok(money)
+    }
+
     pub fn checked_add(self, other: Money) -> Option<Money> {
         self.0.checked_add(other.0).map(Money)
     }

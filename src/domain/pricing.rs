@@ -25,6 +25,32 @@ pub fn billable_days(start: Timestamp, end: Timestamp, grace_minutes: u32) -> i6
 pub struct Charge {
     pub label: String,
     pub amount: Money,
+    /// Who set the line: the agent by hand, or the server from the return inspection.
+    #[serde(default)]
+    pub source: ChargeSource,
+}
+
+/// Where an additional charge comes from.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ChargeSource {
+    /// Added by hand at the desk.
+    #[default]
+    Agent,
+    /// Distance beyond what the rental includes.
+    Mileage,
+    /// Fuel missing at return.
+    Fuel,
 }
 
 /// Why a total cannot be computed.
@@ -114,10 +140,12 @@ mod tests {
             Charge {
                 label: "Carburant".into(),
                 amount: Money::from_cents(12_075),
+                source: ChargeSource::Agent,
             },
             Charge {
                 label: "Retard".into(),
                 amount: Money::from_cents(10),
+                source: ChargeSource::Agent,
             },
         ];
         assert_eq!(

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::id::Id;
+use super::inspection::Inspection;
 use super::money::Money;
 use super::pricing::Charge;
 use super::time::Timestamp;
@@ -217,7 +218,28 @@ pub struct Reservation {
     pub payment_details: PaymentDetails,
     pub car: CarSummary,
     pub client: ClientSummary,
+    /// Other clients allowed to drive, each checked like the main driver at pick-up.
+    pub additional_drivers: Vec<ClientSummary>,
+    /// Where the car is handed over and returned; a different return branch is a one-way
+    /// rental, and the car's current branch follows it at return.
+    pub pickup_branch_id: Option<Id>,
+    pub return_branch_id: Option<Id>,
+    /// Minutes the car stays held after `endDate` (cleaning, inspection), as set at booking.
+    pub turnaround_minutes: i64,
+    /// Distance included per billable day, copied from the car at booking; `null` is unlimited.
+    pub included_km_per_day: Option<i64>,
+    /// Price of each kilometre beyond the included distance, copied from the car at booking.
+    pub extra_km_rate: Money,
+    /// The inspection at pick-up.
+    pub checkout_inspection: Option<Inspection>,
+    /// The inspection at return.
+    pub checkin_inspection: Option<Inspection>,
+    /// New damage was noted at return and nobody has resolved it yet.
+    pub review_required: bool,
 }
+
+/// Most additional drivers one reservation may name.
+pub const MAX_ADDITIONAL_DRIVERS: usize = 4;
 
 /// The longest rental one reservation may cover (five years: long-term leases included).
 pub const MAX_RENTAL_DAYS: i64 = 5 * 366;

@@ -23,7 +23,7 @@ use crate::error::AppResult;
     params(
         ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000, description = "Page number, from 1"),
         ("perPage" = Option<i64>, Query, minimum = 1, maximum = 100, description = "Items per page (default 20)"),
-        ("entityType" = Option<String>, Query, pattern = "^(Car|Client|User|Reservation)$", description = "Car, Client, User or Reservation"),
+        ("entityType" = Option<String>, Query, pattern = "^(Car|Client|User|Reservation|Branch)$", description = "Car, Client, User, Reservation or Branch"),
         ("entityId" = Option<Id>, Query),
         ("userId" = Option<Id>, Query),
         ("action" = Option<String>, Query, description = "e.g. CREATE_CAR, LOGIN_SUCCESS"),

@@ -41,6 +41,7 @@ const SORTS: &[(&str, CarSort)] = &[
         ("status" = Option<CarStatus>, Query, description = "Only cars in this status"),
         ("make" = Option<String>, Query, max_length = 200, description = "Only this make (case-insensitive)"),
         ("q" = Option<String>, Query, max_length = 200, description = "Case-insensitive text in make, model, plate or VIN"),
+        ("branch" = Option<Id>, Query, description = "Only cars standing at this branch now"),
         ("sort" = Option<String>, Query, pattern = "^-?(make|year|dailyRate|addedAt)$", description = "One of make, year, dailyRate, addedAt; - for descending")
     ),
     responses(
@@ -74,10 +75,11 @@ pub async fn list(
         ("status" = Option<CarStatus>, Query, description = "Only cars in this status"),
         ("make" = Option<String>, Query, max_length = 200, description = "Only this make (case-insensitive)"),
         ("q" = Option<String>, Query, max_length = 200, description = "Case-insensitive text in make, model, plate or VIN"),
+        ("branch" = Option<Id>, Query, description = "Only cars standing at this branch now"),
         ("sort" = Option<String>, Query, pattern = "^-?(make|year|dailyRate|addedAt)$", description = "One of make, year, dailyRate, addedAt; - for descending")
     ),
     responses(
-        (status = 200, description = "Cars not out of service with no blocking reservation overlapping the window", body = ListPage<Car>),
+        (status = 200, description = "Cars not out of service with no blocking reservation or block overlapping the window; the turnaround setting extends the window's end", body = ListPage<Car>),
         (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
@@ -99,7 +101,9 @@ pub async fn available(
             "query parameter \"end\" must be after \"start\"".into(),
         ));
     }
-    respond_with_list(&state, &params, Some((start, end))).await
+    // The car must also be free for the turnaround after the rental.
+    let until = end.plus_millis(i64::from(state.config.turnaround_minutes) * 60_000);
+    respond_with_list(&state, &params, Some((start, until))).await
 }
 
 async fn respond_with_list(
@@ -114,6 +118,7 @@ async fn respond_with_list(
         status: params.parsed("status")?,
         make: params.text("make")?,
         q: params.text("q")?,
+        branch: params.parsed("branch")?,
         sort: sort.field,
         descending: sort.descending,
         limit: page.per_page,
@@ -179,6 +184,21 @@ pub struct CarBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, required = false, max_length = 2000)]
     description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Id>, required = false)]
+    home_branch_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Id>, required = false)]
+    current_branch_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = i64, required = false, minimum = 0, maximum = 10000000)]
+    odometer_km: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, required = false, minimum = 1, maximum = 100000)]
+    included_km_per_day: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Money, required = false, minimum = 0)]
+    extra_km_rate: Option<Option<serde_json::Value>>,
 }
 
 /// A new car (the schema of a create; the body is read as a [`CarBody`]).
@@ -208,6 +228,21 @@ pub struct CarCreate {
     daily_rate: Money,
     #[schema(required = false, max_length = 2000)]
     description: Option<String>,
+    /// The branch the car belongs to.
+    #[schema(required = false)]
+    home_branch_id: Option<Id>,
+    /// Where the car stands now (default: its home branch).
+    #[schema(required = false)]
+    current_branch_id: Option<Id>,
+    /// The odometer reading, in km (default 0).
+    #[schema(required = false, nullable = false, minimum = 0, maximum = 10000000)]
+    odometer_km: Option<i64>,
+    /// Distance included per rental day; absent or null: unlimited.
+    #[schema(required = false, minimum = 1, maximum = 100000)]
+    included_km_per_day: Option<i64>,
+    /// Price per km beyond the included distance (default 0).
+    #[schema(required = false, nullable = false, minimum = 0)]
+    extra_km_rate: Option<Money>,
 }
 
 /// A photo upload.
@@ -217,6 +252,20 @@ pub struct ImageUpload {
     /// A JPEG, PNG or WebP file, judged by its bytes.
     #[schema(value_type = String, format = Binary)]
     image: Vec<u8>,
+}
+
+fn optional_id(raw: String) -> Result<Option<Id>, String> {
+    raw.parse()
+        .map(Some)
+        .map_err(|e: crate::domain::id::InvalidId| e.to_string())
+}
+
+fn bounded(value: i64, min: i64, max: i64) -> Result<i64, String> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("must be from {min} to {max}"))
+    }
 }
 
 fn parse(body: CarBody, mode: Mode) -> AppResult<CarChanges> {
@@ -236,6 +285,17 @@ fn parse(body: CarBody, mode: Mode) -> AppResult<CarChanges> {
             Money::parse_positive(&v)
         }),
         description: optional(e, "description", body.description, optional_notes(2000)),
+        home_branch_id: optional(e, "homeBranchId", body.home_branch_id, optional_id),
+        current_branch_id: optional(e, "currentBranchId", body.current_branch_id, optional_id),
+        odometer_km: required(e, Mode::Update, "odometerKm", body.odometer_km, |km| {
+            bounded(km, 0, 10_000_000)
+        }),
+        included_km_per_day: optional(e, "includedKmPerDay", body.included_km_per_day, |km| {
+            bounded(km, 1, 100_000).map(Some)
+        }),
+        extra_km_rate: required(e, Mode::Update, "extraKmRate", body.extra_km_rate, |v| {
+            Money::parse_non_negative(&v)
+        }),
     };
     errors.finish()?;
     Ok(changes)
@@ -367,6 +427,14 @@ pub async fn upload_image(
     ClientOrigin(origin): ClientOrigin,
     mut form: Multipart,
 ) -> AppResult<impl IntoResponse> {
+    let bytes = read_image_form(&state, &mut form).await?;
+    Ok(Json(
+        cars::upload_image(&state.db, &admin.actor(), id, bytes, &origin).await?,
+    ))
+}
+
+/// The bytes of a multipart form's only field, `image`, within the size limit.
+pub(super) async fn read_image_form(state: &AppState, form: &mut Multipart) -> AppResult<Vec<u8>> {
     let mut image = None;
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_owned();
@@ -389,9 +457,7 @@ pub async fn upload_image(
     if bytes.is_empty() {
         return Err(AppError::UnsupportedMediaType("the file is empty".into()));
     }
-    Ok(Json(
-        cars::upload_image(&state.db, &admin.actor(), id, bytes, &origin).await?,
-    ))
+    Ok(bytes)
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
@@ -426,19 +492,30 @@ pub async fn get_image(
     params: QueryParams,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let thumbnail = match params.get("size") {
-        None | Some("full") => false,
-        Some("thumb") => true,
-        Some(_) => {
-            return Err(AppError::BadRequest(
-                "query parameter \"size\" must be thumb or full".into(),
-            ))
-        }
-    };
-    let if_none_match = headers
+    let thumbnail = wants_thumbnail(&params)?;
+    let reply = cars::image(&state.db, id, thumbnail, if_none_match(&headers)).await?;
+    image_response(reply)
+}
+
+/// `?size=thumb` asks for a thumbnail, `?size=full` (the default) for the photo itself.
+pub(super) fn wants_thumbnail(params: &QueryParams) -> AppResult<bool> {
+    match params.get("size") {
+        None | Some("full") => Ok(false),
+        Some("thumb") => Ok(true),
+        Some(_) => Err(AppError::BadRequest(
+            "query parameter \"size\" must be thumb or full".into(),
+        )),
+    }
+}
+
+pub(super) fn if_none_match(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    let reply = cars::image(&state.db, id, thumbnail, if_none_match).await?;
+        .and_then(|v| v.to_str().ok())
+}
+
+/// A stored photo as a response: cacheable by ETag, never sniffed or run as a document.
+pub(super) fn image_response(reply: ImageReply) -> AppResult<Response> {
     let (status, etag, content_type, body) = match reply {
         ImageReply::NotModified(etag) => (StatusCode::NOT_MODIFIED, etag, None, Body::empty()),
         ImageReply::Image(img) => (

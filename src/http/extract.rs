@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::AppState;
 use crate::domain::id::Id;
+use crate::domain::inspection::InspectionKind;
 use crate::domain::time::Timestamp;
 use crate::domain::user::Role;
 use crate::domain::validation::FieldErrors;
@@ -113,9 +114,69 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::BadRequest("malformed path".into()))?;
-        raw.parse()
-            .map(PathId)
-            .map_err(|e| AppError::BadRequest(format!("id {raw:?} is {e}")))
+        path_id(&raw).map(PathId)
+    }
+}
+
+fn path_id(raw: &str) -> Result<Id, AppError> {
+    raw.parse()
+        .map_err(|e| AppError::BadRequest(format!("id {raw:?} is {e}")))
+}
+
+/// The path's parameters by name; a malformed path is a 400.
+async fn path_params(parts: &mut Parts) -> Result<HashMap<String, String>, AppError> {
+    let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, &())
+        .await
+        .map_err(|_| AppError::BadRequest("malformed path".into()))?;
+    Ok(params)
+}
+
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, AppError> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("route has no {name} parameter")))
+}
+
+/// A car and one of its blocks, from `/api/cars/{id}/blocks/{blockId}`.
+pub struct BlockPath {
+    pub car: Id,
+    pub block: Id,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for BlockPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let params = path_params(parts).await?;
+        Ok(BlockPath {
+            car: path_id(param(&params, "id")?)?,
+            block: path_id(param(&params, "blockId")?)?,
+        })
+    }
+}
+
+/// An inspection of a reservation, and one of its photos when the path names one:
+/// `/api/reservations/{id}/inspections/{kind}/photos[/{photoId}]`.
+pub struct InspectionPath {
+    pub reservation: Id,
+    pub kind: InspectionKind,
+    pub photo: Option<Id>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for InspectionPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let params = path_params(parts).await?;
+        let kind = param(&params, "kind")?;
+        Ok(InspectionPath {
+            reservation: path_id(param(&params, "id")?)?,
+            kind: kind
+                .parse()
+                .map_err(|e| AppError::NotFound(format!("no inspection {kind:?}: the kind {e}")))?,
+            photo: params.get("photoId").map(|p| path_id(p)).transpose()?,
+        })
     }
 }
 

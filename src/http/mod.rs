@@ -2,8 +2,11 @@
 
 mod audit;
 mod auth;
+mod blocks;
+mod branches;
 mod cars;
 mod clients;
+mod dashboard;
 pub mod extract;
 mod fields;
 mod managers;
@@ -84,6 +87,10 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             cars::upload_image,
             cars::delete_image
         ))
+        .routes(routes!(blocks::list, blocks::create))
+        .routes(routes!(blocks::get, blocks::update, blocks::delete))
+        .routes(routes!(branches::list, branches::create))
+        .routes(routes!(branches::get, branches::update, branches::delete))
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::get, clients::update, clients::delete))
         .routes(routes!(reservations::of_client))
@@ -95,6 +102,13 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         ))
         .routes(routes!(reservations::change_status))
         .routes(routes!(reservations::add_payment))
+        .routes(routes!(reservations::resolve_review))
+        .routes(routes!(reservations::upload_inspection_photo))
+        .routes(routes!(
+            reservations::get_inspection_photo,
+            reservations::delete_inspection_photo
+        ))
+        .routes(routes!(dashboard::board))
         .routes(routes!(audit::list))
         .routes(routes!(ops::meta))
         .routes(routes!(ops::healthz))

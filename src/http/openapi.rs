@@ -115,9 +115,11 @@ impl Modify for SessionCookie {
     tags(
         (name = "auth", description = "Logging in and out, sessions, passwords"),
         (name = "managers", description = "Manager accounts (admins only)"),
-        (name = "cars", description = "The fleet and car photos"),
+        (name = "cars", description = "The fleet, car photos, and blocks (maintenance and other time out of service)"),
+        (name = "branches", description = "The agency's offices"),
         (name = "clients", description = "Customers"),
-        (name = "reservations", description = "Bookings, the rental life cycle, payments"),
+        (name = "reservations", description = "Bookings, the rental life cycle with its inspections, payments"),
+        (name = "dashboard", description = "Today's board"),
         (name = "audit", description = "The audit trail (admins only)"),
         (name = "operations", description = "Meta, health, readiness, metrics"),
     )

@@ -1,20 +1,26 @@
 //! `/api/reservations`: booking, changing, the life cycle, payments.
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff};
+use super::cars::{if_none_match, image_response, read_image_form, wants_thumbnail, ImageUpload};
+use super::extract::{
+    nullable, Admin, ClientOrigin, InspectionPath, JsonBody, PathId, QueryParams, Staff,
+};
 use super::fields::{optional, optional_notes, required, Mode};
 use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::reservations::{ReservationQuery, ReservationSort};
 use crate::domain::driver::DriverPolicy;
 use crate::domain::id::Id;
+use crate::domain::inspection::{
+    Damage, DamageZone, InspectionKind, Reading, FULL_TANK_EIGHTHS, MAX_DAMAGE_LINES,
+};
 use crate::domain::money::Money;
-use crate::domain::pricing::Charge;
+use crate::domain::pricing::{Charge, ChargeSource};
 use crate::domain::reservation::{PaymentMethod, Reservation, ReservationStatus};
 use crate::domain::text::clean_text;
 use crate::domain::time::Timestamp;
@@ -36,6 +42,8 @@ fn policy(state: &AppState) -> RentalPolicy {
             min_age_years: i32::from(state.config.min_driver_age),
             min_license_years: i32::from(state.config.min_license_years),
         },
+        turnaround_minutes: state.config.turnaround_minutes,
+        fuel_charge_per_eighth: state.config.fuel_charge_per_eighth,
     }
 }
 
@@ -65,6 +73,8 @@ fn parse_instant(raw: String) -> Result<Timestamp, String> {
         ("to" = Option<Timestamp>, Query, description = "Overlapping [from, to): starts before this"),
         ("q" = Option<String>, Query, max_length = 200, description = "Text in the reservation number"),
         ("overdue" = Option<bool>, Query, description = "true: active and past their end date"),
+        ("branch" = Option<Id>, Query, description = "Picked up or returned at this branch"),
+        ("reviewRequired" = Option<bool>, Query, description = "true: new damage at return awaits review"),
         ("sort" = Option<String>, Query, pattern = "^-?(startDate|reservationDate)$", description = "One of startDate, reservationDate; - for descending")
     ),
     responses(
@@ -97,6 +107,8 @@ pub async fn list(
             .bool("overdue")?
             .filter(|o| *o)
             .map(|_| Timestamp::now()),
+        branch: params.parsed("branch")?,
+        review_required: params.bool("reviewRequired")?,
         sort: Some(sort.field),
         descending,
         limit: page.per_page,
@@ -188,6 +200,15 @@ pub struct ReservationBody {
     #[schema(value_type = Option<String>, required = false, max_length = 2000)]
     notes: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Vec<Id>, required = false, max_items = 4)]
+    additional_driver_ids: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Id>, required = false)]
+    pickup_branch_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Id>, required = false)]
+    return_branch_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, required = false, ignore)]
     status: Option<Option<String>>,
 }
@@ -208,6 +229,15 @@ pub struct ReservationCreate {
     /// `pending_confirmation` (default) or `confirmed`.
     #[schema(required = false, nullable = false)]
     status: Option<ReservationStatus>,
+    /// Other clients allowed to drive; each is checked like the main driver at pick-up.
+    #[schema(required = false, nullable = false, max_items = 4)]
+    additional_driver_ids: Option<Vec<Id>>,
+    /// Default: the branch where the car stands.
+    #[schema(required = false)]
+    pickup_branch_id: Option<Id>,
+    /// Default: the pick-up branch. Another branch makes a one-way rental.
+    #[schema(required = false)]
+    return_branch_id: Option<Id>,
 }
 
 fn parse_changes(body: ReservationBody, mode: Mode, errors: &mut FieldErrors) -> BookingChanges {
@@ -217,6 +247,19 @@ fn parse_changes(body: ReservationBody, mode: Mode, errors: &mut FieldErrors) ->
         start: required(errors, mode, "startDate", body.start_date, parse_instant),
         end: required(errors, mode, "endDate", body.end_date, parse_instant),
         notes: optional(errors, "notes", body.notes, optional_notes(2000)),
+        additional_drivers: required(
+            errors,
+            Mode::Update,
+            "additionalDriverIds",
+            body.additional_driver_ids,
+            |ids| ids.into_iter().map(parse_id).collect(),
+        ),
+        pickup_branch: optional(errors, "pickupBranchId", body.pickup_branch_id, |b| {
+            parse_id(b).map(Some)
+        }),
+        return_branch: optional(errors, "returnBranchId", body.return_branch_id, |b| {
+            parse_id(b).map(Some)
+        }),
     }
 }
 
@@ -272,6 +315,9 @@ pub async fn create(
         end,
         notes: changes.notes.flatten(),
         status: status.unwrap_or(ReservationStatus::PendingConfirmation),
+        additional_drivers: changes.additional_drivers.unwrap_or_default(),
+        pickup_branch: changes.pickup_branch.flatten(),
+        return_branch: changes.return_branch.flatten(),
     };
     let created =
         reservations::create(&state.db, &staff.actor(), booking, policy(&state), &origin).await?;
@@ -338,6 +384,71 @@ pub struct ChargeBody {
     amount: serde_json::Value,
 }
 
+/// One damage noted at an inspection.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = DamageNote)]
+pub struct DamageBody {
+    zone: DamageZone,
+    #[schema(min_length = 1, max_length = 200)]
+    description: String,
+}
+
+/// What is read off the car at pick-up (check-out) or return (check-in).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = InspectionRequest)]
+pub struct InspectionBody {
+    /// Not below the car's last reading (at return: the pick-up's).
+    #[schema(minimum = 0, maximum = 10000000)]
+    odometer_km: i64,
+    /// 0 (empty) to 8 (full).
+    #[schema(minimum = 0, maximum = 8)]
+    fuel_eighths: i64,
+    /// Damage seen on the car; at return, anything not noted at pick-up flags the
+    /// reservation for review.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    damage: Vec<DamageBody>,
+    /// The name the client signed with.
+    #[schema(min_length = 1, max_length = 100)]
+    signed_by: String,
+}
+
+fn parse_inspection(body: InspectionBody) -> Result<Reading, (String, String)> {
+    let field = |name: &str| format!("inspection.{name}");
+    if !(0..=10_000_000).contains(&body.odometer_km) {
+        return Err((field("odometerKm"), "must be from 0 to 10000000".into()));
+    }
+    let fuel = u8::try_from(body.fuel_eighths)
+        .ok()
+        .filter(|f| *f <= FULL_TANK_EIGHTHS)
+        .ok_or_else(|| (field("fuelEighths"), "must be from 0 to 8".to_owned()))?;
+    if body.damage.len() > MAX_DAMAGE_LINES {
+        return Err((field("damage"), format!("at most {MAX_DAMAGE_LINES} lines")));
+    }
+    let damage = body
+        .damage
+        .into_iter()
+        .enumerate()
+        .map(|(n, d)| {
+            clean_text(&d.description, 200)
+                .map(|description| Damage {
+                    zone: d.zone,
+                    description,
+                })
+                .map_err(|e| (format!("inspection.damage[{n}].description"), e))
+        })
+        .collect::<Result<_, _>>()?;
+    let signed_by = clean_text(&body.signed_by, 100).map_err(|e| (field("signedBy"), e))?;
+    Ok(Reading {
+        odometer_km: body.odometer_km,
+        fuel_eighths: fuel,
+        damage,
+        signed_by,
+    })
+}
+
 /// A move in the life cycle.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -353,6 +464,10 @@ pub struct StatusBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Vec<ChargeBody>>, required = false)]
     additional_charges: Option<Option<Vec<ChargeBody>>>,
+    /// The hand-over inspection with a pick-up, or the return inspection with a return.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<InspectionBody>, required = false)]
+    inspection: Option<Option<InspectionBody>>,
 }
 
 fn parse_charges(lines: Vec<ChargeBody>) -> Result<Vec<Charge>, String> {
@@ -367,7 +482,11 @@ fn parse_charges(lines: Vec<ChargeBody>) -> Result<Vec<Charge>, String> {
                 clean_text(&line.label, 100).map_err(|e| format!("line {}: label {e}", n + 1))?;
             let amount = Money::parse_positive(&line.amount)
                 .map_err(|e| format!("line {}: amount {e}", n + 1))?;
-            Ok(Charge { label, amount })
+            Ok(Charge {
+                label,
+                amount,
+                source: ChargeSource::Agent,
+            })
         })
         .collect()
 }
@@ -378,6 +497,7 @@ fn parse_charges(lines: Vec<ChargeBody>) -> Result<Vec<Charge>, String> {
     path = "/api/reservations/{id}/status",
     tag = "reservations",
     summary = "Move along the life cycle (pick-up, return, cancellation, no-show)",
+    description = "A pick-up (`active`) may carry the hand-over inspection and a return (`completed`) the return inspection. With both, the return adds computed `additionalCharges` lines: kilometres beyond `includedKmPerDay` × billable days at `extraKmRate` (source `mileage`), and each missing eighth of fuel at the LOCACAR_FUEL_CHARGE_PER_EIGHTH setting (source `fuel`); damage not noted at pick-up sets `reviewRequired`. A return records the odometer on the car and moves the car to the return branch.",
     request_body = StatusBody,
     security(("session" = [])),
     params(("id" = Id, Path, description = "Document id")),
@@ -389,7 +509,7 @@ fn parse_charges(lines: Vec<ChargeBody>) -> Result<Vec<Charge>, String> {
         (status = 409, description = "A move the life cycle does not allow, or the car is not on hand", body = ErrorBody),
         (status = 415, description = "The body is not JSON", body = ErrorBody),
         (status = 413, description = "The body is too large", body = ErrorBody),
-        (status = 422, description = "Invalid data, a missing driving licence number, or a return before the pick-up", body = ErrorBody),
+        (status = 422, description = "Invalid data; a driver who may not drive (licence number missing, licence expired or expiring before the planned return, too young, licence held too briefly: `fields` names the client field, prefixed `additionalDrivers[n].` for an additional driver); an odometer reading below the last one; a return before the pick-up", body = ErrorBody),
         (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
     )
 )]
@@ -411,12 +531,21 @@ pub async fn change_status(
     })
     .flatten()
     .unwrap_or_default();
+    let inspection = match body.inspection.flatten().map(parse_inspection) {
+        Some(Err((field, problem))) => {
+            errors.add(&field, problem);
+            None
+        }
+        Some(Ok(reading)) => Some(reading),
+        None => None,
+    };
     errors.finish()?;
     let status = status.ok_or_else(|| AppError::invalid_field("status", "is required"))?;
     let change = StatusChange {
         status,
         at,
         charges,
+        inspection,
     };
     let updated = reservations::change_status(
         &state.db,
@@ -529,5 +658,168 @@ pub async fn delete(
     ClientOrigin(origin): ClientOrigin,
 ) -> AppResult<impl IntoResponse> {
     reservations::delete(&state.db, &admin.actor(), id, &origin).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// How the damage found at return was dealt with.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ReviewResolution)]
+pub struct ReviewBody {
+    /// E.g. "charged 1500 for the door", "already there, missed at pick-up".
+    #[schema(min_length = 1, max_length = 500)]
+    resolution: String,
+}
+
+#[utoipa::path(
+    post,
+    operation_id = "resolveReview",
+    path = "/api/reservations/{id}/review",
+    tag = "reservations",
+    summary = "Mark the damage found at return as dealt with",
+    request_body = ReviewBody,
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "reviewRequired is cleared; the resolution is in the audit entry", body = Reservation),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "Nothing awaits review", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
+pub async fn resolve_review(
+    State(state): State<AppState>,
+    staff: Staff,
+    PathId(id): PathId,
+    ClientOrigin(origin): ClientOrigin,
+    JsonBody(body): JsonBody<ReviewBody>,
+) -> AppResult<impl IntoResponse> {
+    let resolution =
+        clean_text(&body.resolution, 500).map_err(|e| AppError::invalid_field("resolution", e))?;
+    let updated =
+        reservations::resolve_review(&state.db, &staff.actor(), id, resolution, &origin).await?;
+    Ok(Json(updated))
+}
+
+#[utoipa::path(
+    post,
+    operation_id = "uploadInspectionPhoto",
+    path = "/api/reservations/{id}/inspections/{kind}/photos",
+    tag = "reservations",
+    summary = "Add a photo to the pick-up (checkout) or return (checkin) inspection",
+    request_body(content = ImageUpload, content_type = "multipart/form-data"),
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Reservation id"), ("kind" = InspectionKind, Path, description = "checkout or checkin")),
+    responses(
+        (status = 201, description = "The reservation, the photo listed in its inspection", body = Reservation),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such reservation, or it has no such inspection yet", body = ErrorBody),
+        (status = 409, description = "The inspection already has the most photos allowed (20)", body = ErrorBody),
+        (status = 413, description = "Larger than the photo size limit", body = ErrorBody),
+        (status = 415, description = "Not a JPEG, PNG or WebP image", body = ErrorBody),
+        (status = 422, description = "Too many pixels, or a form field other than image", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
+pub async fn upload_inspection_photo(
+    State(state): State<AppState>,
+    staff: Staff,
+    path: InspectionPath,
+    ClientOrigin(origin): ClientOrigin,
+    mut form: Multipart,
+) -> AppResult<impl IntoResponse> {
+    let bytes = read_image_form(&state, &mut form).await?;
+    let updated = reservations::add_inspection_photo(
+        &state.db,
+        &staff.actor(),
+        path.reservation,
+        path.kind,
+        bytes,
+        &origin,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(updated)))
+}
+
+fn photo_id(path: &InspectionPath) -> AppResult<Id> {
+    path.photo
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("route has no photo id")))
+}
+
+#[utoipa::path(
+    get,
+    operation_id = "getInspectionPhoto",
+    path = "/api/reservations/{id}/inspections/{kind}/photos/{photoId}",
+    tag = "reservations",
+    summary = "A photo of an inspection, or its thumbnail",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Reservation id"), ("kind" = InspectionKind, Path, description = "checkout or checkin"), ("photoId" = Id, Path, description = "Photo id"), ("size" = Option<String>, Query, pattern = "^(thumb|full)$", description = "thumb for a thumbnail of at most 320 px"), ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer")),
+    responses(
+        (status = 200, description = "The image, re-encoded without metadata", content((Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp")), headers(("ETag" = String), ("X-Content-Type-Options" = String))),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such photo", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
+pub async fn get_inspection_photo(
+    State(state): State<AppState>,
+    _: Staff,
+    path: InspectionPath,
+    params: QueryParams,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let thumbnail = wants_thumbnail(&params)?;
+    let reply = reservations::inspection_photo(
+        &state.db,
+        path.reservation,
+        path.kind,
+        photo_id(&path)?,
+        thumbnail,
+        if_none_match(&headers),
+    )
+    .await?;
+    image_response(reply)
+}
+
+#[utoipa::path(
+    delete,
+    operation_id = "deleteInspectionPhoto",
+    path = "/api/reservations/{id}/inspections/{kind}/photos/{photoId}",
+    tag = "reservations",
+    summary = "Remove a photo from an inspection",
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Reservation id"), ("kind" = InspectionKind, Path, description = "checkout or checkin"), ("photoId" = Id, Path, description = "Photo id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "The caller's role may not do this", body = ErrorBody),
+        (status = 404, description = "No such photo", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
+pub async fn delete_inspection_photo(
+    State(state): State<AppState>,
+    admin: Admin,
+    path: InspectionPath,
+    ClientOrigin(origin): ClientOrigin,
+) -> AppResult<impl IntoResponse> {
+    reservations::delete_inspection_photo(
+        &state.db,
+        &admin.actor(),
+        path.reservation,
+        path.kind,
+        photo_id(&path)?,
+        &origin,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

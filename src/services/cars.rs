@@ -4,7 +4,7 @@ use super::audit::{self, Change};
 use super::{photos, Actor, Origin};
 use crate::db::car_images::StoredImage;
 use crate::db::cars::CarQuery;
-use crate::db::{car_images, cars, Database};
+use crate::db::{branches, car_images, cars, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::car::{manual_status_change, Car, CarChanges, CarStatus};
 use crate::domain::id::Id;
@@ -25,6 +25,22 @@ pub async fn list(db: &Database, query: &CarQuery) -> AppResult<(Vec<Car>, i64)>
     cars::list(&mut conn, query).await
 }
 
+/// The branches a car names must exist.
+async fn check_branches(conn: &mut Conn, car: &Car) -> AppResult<()> {
+    let named = [
+        ("homeBranchId", car.home_branch_id),
+        ("currentBranchId", car.current_branch_id),
+    ];
+    for (field, branch) in named {
+        if let Some(id) = branch {
+            if branches::find(conn, id).await?.is_none() {
+                return Err(AppError::invalid_field(field, "no branch has this id"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Adds a car. Its status may not start as `rented`.
 pub async fn create(db: &Database, actor: &Actor, car: Car, origin: &Origin) -> AppResult<Car> {
     manual_status_change(CarStatus::Available, car.status)
@@ -32,6 +48,7 @@ pub async fn create(db: &Database, actor: &Actor, car: Car, origin: &Origin) -> 
     let input = (car, actor.clone(), origin.clone());
     db.write_with(input, move |conn, (car, actor, origin)| {
         Box::pin(async move {
+            check_branches(conn, &car).await?;
             cars::insert(conn, &car).await?;
             let change = Change::new(AuditAction::CreateCar, Some(&actor))
                 .entity(EntityType::Car, car.id)
@@ -61,6 +78,7 @@ pub async fn update(
             if after == before {
                 return Ok(before);
             }
+            check_branches(conn, &after).await?;
             after.updated_at = Timestamp::now();
             after.updated_by = Some(actor.id);
             cars::update(conn, &after).await?;
@@ -104,16 +122,7 @@ pub async fn upload_image(
     origin: &Origin,
 ) -> AppResult<Car> {
     get(db, id).await?;
-    let image = tokio::task::spawn_blocking(move || photos::process(&bytes))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(|e| match e {
-            // The contract: anything that does not decode as JPEG, PNG or WebP is a 415.
-            photos::PhotoError::NotAnImage | photos::PhotoError::Undecodable(_) => {
-                AppError::UnsupportedMediaType(e.to_string())
-            }
-            photos::PhotoError::TooLarge { .. } => AppError::invalid_field("image", e.to_string()),
-        })?;
+    let image = photos::prepare(bytes).await?;
     let input = (image, actor.clone(), origin.clone());
     db.write_with(input, move |conn, (image, actor, origin)| {
         Box::pin(async move {
@@ -160,6 +169,24 @@ pub enum ImageReply {
     Image(StoredImage),
 }
 
+impl ImageReply {
+    /// `NotModified` when the caller's `If-None-Match` names this image's ETag.
+    pub fn to(image: StoredImage, if_none_match: Option<&str>) -> Self {
+        match if_none_match {
+            Some(wanted) if etag_matches(wanted, &image.etag) => {
+                ImageReply::NotModified(image.etag)
+            }
+            _ => ImageReply::Image(image),
+        }
+    }
+}
+
+fn etag_matches(wanted: &str, etag: &str) -> bool {
+    wanted
+        .split(',')
+        .any(|t| t.trim() == etag || t.trim() == "*")
+}
+
 /// The photo (or thumbnail) of a car, or `NotModified` when `if_none_match` is its ETag.
 pub async fn image(
     db: &Database,
@@ -173,10 +200,7 @@ pub async fn image(
         let etag = car_images::etag(&mut conn, id, thumbnail)
             .await?
             .ok_or_else(missing)?;
-        if wanted
-            .split(',')
-            .any(|t| t.trim() == etag || t.trim() == "*")
-        {
+        if etag_matches(wanted, &etag) {
             return Ok(ImageReply::NotModified(etag));
         }
     }

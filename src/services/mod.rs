@@ -4,8 +4,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod blocks;
+pub mod branches;
 pub mod cars;
 pub mod clients;
+pub mod dashboard;
 pub mod hashing;
 pub mod photos;
 pub mod reservations;

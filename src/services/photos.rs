@@ -1,4 +1,4 @@
-//! Car photos: decided by their bytes, decoded under limits, and re-encoded, so that
+//! Photos (of cars, of inspections): decided by their bytes, decoded under limits, and re-encoded, so that
 //! what is stored is only pixels (no EXIF/GPS, nothing appended, no polyglot).
 
 use std::io::Cursor;
@@ -10,6 +10,7 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
 use crate::db::car_images::{NewImage, StoredImage};
+use crate::error::{AppError, AppResult};
 
 /// Largest photo accepted, in pixels (about a 50-megapixel camera).
 pub const MAX_PIXELS: u64 = 50_000_000;
@@ -28,6 +29,20 @@ pub enum PhotoError {
 }
 
 /// Decodes and re-encodes an upload, and makes its thumbnail. CPU-heavy: run it off the executor.
+/// Decodes and re-encodes an uploaded photo off the async threads; anything that is not
+/// a JPEG, PNG or WebP is the contract's 415.
+pub async fn prepare(bytes: Vec<u8>) -> AppResult<NewImage> {
+    tokio::task::spawn_blocking(move || process(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+        .map_err(|e| match e {
+            PhotoError::NotAnImage | PhotoError::Undecodable(_) => {
+                AppError::UnsupportedMediaType(e.to_string())
+            }
+            PhotoError::TooLarge { .. } => AppError::invalid_field("image", e.to_string()),
+        })
+}
+
 pub fn process(bytes: &[u8]) -> Result<NewImage, PhotoError> {
     let format = match image::guess_format(bytes) {
         Ok(f @ (ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)) => f,

@@ -6,28 +6,42 @@ use chrono::Datelike;
 use serde_json::json;
 
 use super::audit::{self, Change};
+use super::cars::ImageReply;
 use super::{Actor, Origin};
-use crate::db::reservations::ReservationQuery;
-use crate::db::{cars, clients, reservations, Conn, Database};
+use crate::db::reservations::{Hold, ReservationQuery};
+use crate::db::{branches, cars, clients, inspections, reservations, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::car::{Car, CarStatus};
 use crate::domain::date::Date;
 use crate::domain::driver::{check_driver, DriverPolicy};
 use crate::domain::id::Id;
+use crate::domain::inspection::{
+    check_reading, new_damage, return_charges, InspectionKind, MileageTerms, Reading, MAX_PHOTOS,
+};
 use crate::domain::money::Money;
 use crate::domain::pricing::{billable_days, final_total, rental_cost, Charge, Overflow};
 use crate::domain::reservation::{
     self, reservation_number, CarSummary, ClientSummary, Payment, PaymentDetails, PaymentMethod,
-    Reservation, ReservationStatus,
+    Reservation, ReservationStatus, MAX_ADDITIONAL_DRIVERS,
 };
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
-/// The agency's rental settings: pricing and who may drive.
+/// The agency's rental settings: pricing, who may drive, and the gap between rentals.
 #[derive(Debug, Clone, Copy)]
 pub struct RentalPolicy {
     pub grace_minutes: u32,
     pub drivers: DriverPolicy,
+    /// Minutes a car stays held after each rental.
+    pub turnaround_minutes: u32,
+    /// Charge per eighth of a tank missing at return.
+    pub fuel_charge_per_eighth: Money,
+}
+
+impl RentalPolicy {
+    fn turnaround_ms(self) -> i64 {
+        i64::from(self.turnaround_minutes) * 60_000
+    }
 }
 
 /// A booking as asked for, already parsed.
@@ -39,6 +53,11 @@ pub struct NewBooking {
     pub end: Timestamp,
     pub notes: Option<String>,
     pub status: ReservationStatus,
+    pub additional_drivers: Vec<Id>,
+    /// `None`: the car's current branch.
+    pub pickup_branch: Option<Id>,
+    /// `None`: the pick-up branch.
+    pub return_branch: Option<Id>,
 }
 
 /// Changes to a booking before pick-up; `None` leaves a field as it is.
@@ -49,6 +68,9 @@ pub struct BookingChanges {
     pub start: Option<Timestamp>,
     pub end: Option<Timestamp>,
     pub notes: Option<Option<String>>,
+    pub additional_drivers: Option<Vec<Id>>,
+    pub pickup_branch: Option<Option<Id>>,
+    pub return_branch: Option<Option<Id>>,
 }
 
 /// A move in the life cycle.
@@ -57,6 +79,8 @@ pub struct StatusChange {
     pub status: ReservationStatus,
     pub at: Option<Timestamp>,
     pub charges: Vec<Charge>,
+    /// The inspection at pick-up or return.
+    pub inspection: Option<Reading>,
 }
 
 /// A payment as recorded at the desk.
@@ -105,22 +129,74 @@ async fn existing_client(conn: &mut Conn, id: Id) -> AppResult<crate::domain::cl
         .ok_or_else(|| AppError::invalid_field("clientId", "no client has this id"))
 }
 
-/// Refuses the period if another blocking reservation of the car overlaps it,
-/// naming that reservation. The database's constraint stands behind this check.
+/// Refuses the period (with its turnaround) if a blocking reservation or a block of the
+/// car overlaps it, naming what is in the way. The database's constraint stands behind
+/// this check.
 async fn ensure_free(
     conn: &mut Conn,
     car: Id,
     start: Timestamp,
-    end: Timestamp,
+    until: Timestamp,
     except: Option<Id>,
 ) -> AppResult<()> {
-    match reservations::find_overlap(conn, car, start, end, except).await? {
-        Some(number) => Err(AppError::conflict_on(
+    match reservations::find_hold(conn, car, start, until, except).await? {
+        Some(Hold::Reservation(number)) => Err(AppError::conflict_on(
             "carId",
-            format!("the car is already reserved for an overlapping period ({number})"),
+            format!(
+                "the car is already reserved for an overlapping period, turnaround included ({number})"
+            ),
+        )),
+        Some(Hold::Block(reason)) => Err(AppError::conflict_on(
+            "carId",
+            format!("the car is blocked for an overlapping period ({reason})"),
         )),
         None => Ok(()),
     }
+}
+
+/// The summaries of a booking's additional drivers: existing clients, not the main one.
+async fn additional_drivers(
+    conn: &mut Conn,
+    main: Id,
+    ids: &[Id],
+) -> AppResult<Vec<ClientSummary>> {
+    let field = "additionalDriverIds";
+    if ids.len() > MAX_ADDITIONAL_DRIVERS {
+        return Err(AppError::invalid_field(
+            field,
+            format!("at most {MAX_ADDITIONAL_DRIVERS} additional drivers"),
+        ));
+    }
+    let mut drivers = Vec::with_capacity(ids.len());
+    for (n, id) in ids.iter().enumerate() {
+        if *id == main || ids[..n].contains(id) {
+            return Err(AppError::invalid_field(
+                field,
+                format!("{id} is the main driver or named twice"),
+            ));
+        }
+        let client = clients::find(conn, *id)
+            .await?
+            .ok_or_else(|| AppError::invalid_field(field, format!("no client has id {id}")))?;
+        drivers.push(ClientSummary {
+            id: client.id,
+            first_name: client.first_name,
+            last_name: client.last_name,
+            phone: client.phone,
+        });
+    }
+    Ok(drivers)
+}
+
+/// A branch named by a booking must exist.
+async fn existing_branch(conn: &mut Conn, id: Option<Id>, field: &str) -> AppResult<Option<Id>> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    branches::find(conn, id)
+        .await?
+        .map(|b| Some(b.id))
+        .ok_or_else(|| AppError::invalid_field(field, "no branch has this id"))
 }
 
 fn check_period(start: Timestamp, end: Timestamp) -> AppResult<()> {
@@ -142,7 +218,15 @@ pub async fn create(
         Box::pin(async move {
             let car = bookable_car(conn, b.car).await?;
             let client = existing_client(conn, b.client).await?;
-            ensure_free(conn, car.id, b.start, b.end, None).await?;
+            let until = b.end.plus_millis(policy.turnaround_ms());
+            ensure_free(conn, car.id, b.start, until, None).await?;
+            let drivers = additional_drivers(conn, client.id, &b.additional_drivers).await?;
+            let pickup_branch = existing_branch(conn, b.pickup_branch, "pickupBranchId")
+                .await?
+                .or(car.current_branch_id);
+            let return_branch = existing_branch(conn, b.return_branch, "returnBranchId")
+                .await?
+                .or(pickup_branch);
             let now = Timestamp::now();
             let year = chrono::Utc::now().year();
             let sequence = reservations::next_number(conn, year).await?;
@@ -179,6 +263,15 @@ pub async fn create(
                     last_name: client.last_name,
                     phone: client.phone,
                 },
+                additional_drivers: drivers,
+                pickup_branch_id: pickup_branch,
+                return_branch_id: return_branch,
+                turnaround_minutes: i64::from(policy.turnaround_minutes),
+                included_km_per_day: car.included_km_per_day,
+                extra_km_rate: car.extra_km_rate,
+                checkout_inspection: None,
+                checkin_inspection: None,
+                review_required: false,
             };
             reservations::insert(conn, &reservation).await?;
             let created = reservations::find(conn, reservation.id)
@@ -219,9 +312,24 @@ pub async fn update(
                 let car = bookable_car(conn, car).await?;
                 after.car_id = car.id;
                 after.daily_rate = car.daily_rate;
+                after.included_km_per_day = car.included_km_per_day;
+                after.extra_km_rate = car.extra_km_rate;
             }
             if let Some(client) = c.client {
                 after.client_id = existing_client(conn, client).await?.id;
+            }
+            if c.additional_drivers.is_some() || after.client_id != before.client_id {
+                let ids = match &c.additional_drivers {
+                    Some(ids) => ids.clone(),
+                    None => before.additional_drivers.iter().map(|d| d.id).collect(),
+                };
+                after.additional_drivers = additional_drivers(conn, after.client_id, &ids).await?;
+            }
+            if let Some(branch) = c.pickup_branch {
+                after.pickup_branch_id = existing_branch(conn, branch, "pickupBranchId").await?;
+            }
+            if let Some(branch) = c.return_branch {
+                after.return_branch_id = existing_branch(conn, branch, "returnBranchId").await?;
             }
             after.start_date = c.start.unwrap_or(before.start_date);
             after.end_date = c.end.unwrap_or(before.end_date);
@@ -229,14 +337,11 @@ pub async fn update(
                 after.notes.clone_from(notes);
             }
             check_period(after.start_date, after.end_date)?;
-            ensure_free(
-                conn,
-                after.car_id,
-                after.start_date,
-                after.end_date,
-                Some(id),
-            )
-            .await?;
+            // The turnaround a booking was made with stays; a change does not shorten it.
+            let until = after
+                .end_date
+                .plus_millis(after.turnaround_minutes * 60_000);
+            ensure_free(conn, after.car_id, after.start_date, until, Some(id)).await?;
             let days = billable_days(after.start_date, after.end_date, policy.grace_minutes);
             after.estimated_total_cost = rental_cost(days, after.daily_rate).map_err(too_large)?;
             if after == before {
@@ -258,7 +363,7 @@ pub async fn update(
 }
 
 /// Moves a reservation along its life cycle. A pick-up marks the car rented and a return
-/// makes it available again, in the same transaction.
+/// makes it available again, each with its inspection, in the same transaction.
 pub async fn change_status(
     db: &Database,
     actor: &Actor,
@@ -267,28 +372,7 @@ pub async fn change_status(
     policy: RentalPolicy,
     origin: &Origin,
 ) -> AppResult<Reservation> {
-    let recorded_time = matches!(
-        move_to.status,
-        ReservationStatus::Active | ReservationStatus::Completed
-    );
-    if move_to.at.is_some() && !recorded_time {
-        return Err(AppError::invalid_field(
-            "at",
-            "can be given only with a pick-up (active) or a return (completed)",
-        ));
-    }
-    if move_to
-        .at
-        .is_some_and(|at| at.millis() - Timestamp::now().millis() > reservation::MAX_CLOCK_SKEW_MS)
-    {
-        return Err(AppError::invalid_field("at", "cannot be in the future"));
-    }
-    if !move_to.charges.is_empty() && move_to.status != ReservationStatus::Completed {
-        return Err(AppError::invalid_field(
-            "additionalCharges",
-            "can be given only with a return (completed)",
-        ));
-    }
+    check_status_change(&move_to)?;
     let input = (move_to, actor.clone(), origin.clone());
     db.write_with(input, move |conn, (m, actor, origin)| {
         Box::pin(async move {
@@ -310,26 +394,12 @@ pub async fn change_status(
             after.last_modified_by = Some(actor.id);
             let car_status = match m.status {
                 ReservationStatus::Active => {
-                    pick_up(conn, &before, at, policy.drivers).await?;
+                    pick_up(conn, &before, at, &m, policy, actor.id).await?;
                     after.actual_pickup_date = Some(at);
                     Some(CarStatus::Rented)
                 }
                 ReservationStatus::Completed => {
-                    let picked_up = before.actual_pickup_date.unwrap_or(before.start_date);
-                    if at < picked_up {
-                        return Err(AppError::invalid_field(
-                            "at",
-                            "a return cannot come before the pick-up",
-                        ));
-                    }
-                    let days = billable_days(picked_up, at, policy.grace_minutes);
-                    after.actual_return_date = Some(at);
-                    after.final_total_cost = Some(
-                        final_total(days, before.daily_rate, &m.charges).map_err(|_| {
-                            AppError::invalid_field("additionalCharges", "the total is too large")
-                        })?,
-                    );
-                    after.additional_charges = m.charges.clone();
+                    give_back(conn, &mut after, at, &m, policy, actor.id).await?;
                     Some(CarStatus::Available)
                 }
                 ReservationStatus::NoShow if now < before.start_date => {
@@ -359,13 +429,47 @@ pub async fn change_status(
     .await
 }
 
-/// The checks of a pick-up at `at`: the car is on hand and the client may drive it until
-/// the planned return.
+/// What can be told of a status change before reading anything.
+fn check_status_change(m: &StatusChange) -> AppResult<()> {
+    let hand_over = matches!(
+        m.status,
+        ReservationStatus::Active | ReservationStatus::Completed
+    );
+    if m.at.is_some() && !hand_over {
+        return Err(AppError::invalid_field(
+            "at",
+            "can be given only with a pick-up (active) or a return (completed)",
+        ));
+    }
+    if m.inspection.is_some() && !hand_over {
+        return Err(AppError::invalid_field(
+            "inspection",
+            "can be given only with a pick-up (active) or a return (completed)",
+        ));
+    }
+    if m.at
+        .is_some_and(|at| at.millis() - Timestamp::now().millis() > reservation::MAX_CLOCK_SKEW_MS)
+    {
+        return Err(AppError::invalid_field("at", "cannot be in the future"));
+    }
+    if !m.charges.is_empty() && m.status != ReservationStatus::Completed {
+        return Err(AppError::invalid_field(
+            "additionalCharges",
+            "can be given only with a return (completed)",
+        ));
+    }
+    Ok(())
+}
+
+/// The pick-up at `at`: the car is on hand, every driver may drive it until the planned
+/// return, and the hand-over inspection (if given) is recorded.
 async fn pick_up(
     conn: &mut Conn,
     reservation: &Reservation,
     at: Timestamp,
-    drivers: DriverPolicy,
+    m: &StatusChange,
+    policy: RentalPolicy,
+    by: Id,
 ) -> AppResult<()> {
     let car = cars::find(conn, reservation.car_id)
         .await?
@@ -380,22 +484,155 @@ async fn pick_up(
             ));
         }
     }
-    let client = clients::find(conn, reservation.client_id)
+    check_may_drive(conn, reservation.client_id, "", reservation, at, policy).await?;
+    for (n, driver) in reservation.additional_drivers.iter().enumerate() {
+        let prefix = format!("additionalDrivers[{n}].");
+        check_may_drive(conn, driver.id, &prefix, reservation, at, policy).await?;
+    }
+    if let Some(reading) = &m.inspection {
+        check_reading(reading, car.odometer_km).map_err(invalid)?;
+        inspections::insert(
+            conn,
+            reservation.id,
+            InspectionKind::Checkout,
+            reading,
+            at,
+            by,
+        )
+        .await?;
+        cars::record_reading(conn, car.id, Some(reading.odometer_km), None).await?;
+    }
+    Ok(())
+}
+
+fn invalid((field, problem): (String, String)) -> AppError {
+    AppError::invalid_field(&field, problem)
+}
+
+/// Checks that a client may drive from `at` until the reservation's planned return;
+/// a refusal names the client's field, after `prefix` for an additional driver.
+async fn check_may_drive(
+    conn: &mut Conn,
+    client: Id,
+    prefix: &str,
+    reservation: &Reservation,
+    at: Timestamp,
+    policy: RentalPolicy,
+) -> AppResult<()> {
+    let client = clients::find(conn, client)
         .await?
         .ok_or_else(|| AppError::not_found("client"))?;
     if client.driver_license_number.is_none() {
         return Err(AppError::invalid_field(
-            "driverLicenseNumber",
-            "the client's driving licence number is needed before pick-up",
+            &format!("{prefix}driverLicenseNumber"),
+            "the driver's licence number is needed before pick-up",
         ));
     }
     check_driver(
         &client.driver_record(),
         Date::of(at),
         Date::of(reservation.end_date),
-        drivers,
+        policy.drivers,
     )
-    .map_err(|(field, problem)| AppError::invalid_field(field, problem))
+    .map_err(|(field, problem)| AppError::invalid_field(&format!("{prefix}{field}"), problem))
+}
+
+/// The return at `at`: the final cost from the days billed, the agent's charges and those
+/// the return inspection brings (distance, fuel); new damage flags the rental for review;
+/// the car takes the reading and moves to the return branch.
+async fn give_back(
+    conn: &mut Conn,
+    after: &mut Reservation,
+    at: Timestamp,
+    m: &StatusChange,
+    policy: RentalPolicy,
+    by: Id,
+) -> AppResult<()> {
+    let picked_up = after.actual_pickup_date.unwrap_or(after.start_date);
+    if at < picked_up {
+        return Err(AppError::invalid_field(
+            "at",
+            "a return cannot come before the pick-up",
+        ));
+    }
+    let days = billable_days(picked_up, at, policy.grace_minutes);
+    let mut charges = m.charges.clone();
+    let mut odometer = None;
+    if let Some(reading) = &m.inspection {
+        let car = cars::find(conn, after.car_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("car"))?;
+        let checkout = after.checkout_inspection.as_ref().map(|i| i.reading());
+        let last = checkout.as_ref().map_or(car.odometer_km, |o| o.odometer_km);
+        check_reading(reading, last).map_err(invalid)?;
+        let noted_at_pick_up = checkout
+            .as_ref()
+            .map(|o| o.damage.as_slice())
+            .unwrap_or(&[]);
+        after.review_required = !new_damage(noted_at_pick_up, &reading.damage).is_empty();
+        if let Some(checkout) = &checkout {
+            let terms = MileageTerms {
+                included_km_per_day: after.included_km_per_day,
+                extra_km_rate: after.extra_km_rate,
+            };
+            let computed = return_charges(
+                days,
+                terms,
+                checkout,
+                reading,
+                policy.fuel_charge_per_eighth,
+            )
+            .map_err(|_| {
+                AppError::invalid_field("inspection.odometerKm", "the charge is too large")
+            })?;
+            charges.extend(computed);
+        }
+        inspections::insert(conn, after.id, InspectionKind::Checkin, reading, at, by).await?;
+        odometer = Some(reading.odometer_km);
+    }
+    after.actual_return_date = Some(at);
+    after.final_total_cost = Some(
+        final_total(days, after.daily_rate, &charges)
+            .map_err(|_| AppError::invalid_field("additionalCharges", "the total is too large"))?,
+    );
+    after.additional_charges = charges;
+    cars::record_reading(conn, after.car_id, odometer, after.return_branch_id).await
+}
+
+/// Marks the damage found at return as dealt with; `resolution` says how (kept in the
+/// audit entry).
+pub async fn resolve_review(
+    db: &Database,
+    actor: &Actor,
+    id: Id,
+    resolution: String,
+    origin: &Origin,
+) -> AppResult<Reservation> {
+    let input = (resolution, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (resolution, actor, origin)| {
+        Box::pin(async move {
+            let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
+            if !before.review_required {
+                return Err(AppError::conflict(
+                    "this reservation has no damage to review",
+                ));
+            }
+            let mut after = before.clone();
+            after.review_required = false;
+            after.last_modified_at = Timestamp::now();
+            after.last_modified_by = Some(actor.id);
+            reservations::update(conn, &after).await?;
+            let after = reservations::find(conn, id).await?.ok_or_else(not_found)?;
+            let change = Change::new(AuditAction::ResolveReview, Some(&actor))
+                .entity(EntityType::Reservation, id)
+                .before(&before)
+                .after(&after)
+                .extra(json!({ "resolution": resolution }));
+            audit::record(conn, &origin, change).await?;
+            Ok(after)
+        })
+    })
+    .await
 }
 
 /// Records a payment. Paying more than is owed is refused unless marked as a refund due.
@@ -459,6 +696,92 @@ pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> Ap
             let change = Change::new(AuditAction::DeleteReservation, Some(&actor))
                 .entity(EntityType::Reservation, id)
                 .before(&before);
+            audit::record(conn, &origin, change).await
+        })
+    })
+    .await
+}
+
+/// Adds a photo to the pick-up or return inspection of a reservation.
+pub async fn add_inspection_photo(
+    db: &Database,
+    actor: &Actor,
+    id: Id,
+    kind: InspectionKind,
+    bytes: Vec<u8>,
+    origin: &Origin,
+) -> AppResult<Reservation> {
+    let image = super::photos::prepare(bytes).await?;
+    let input = (image, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (image, actor, origin)| {
+        Box::pin(async move {
+            let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
+            let inspection = match kind {
+                InspectionKind::Checkout => &before.checkout_inspection,
+                InspectionKind::Checkin => &before.checkin_inspection,
+            };
+            let Some(inspection) = inspection else {
+                return Err(AppError::not_found("inspection"));
+            };
+            if inspection.photos.len() >= MAX_PHOTOS {
+                return Err(AppError::conflict(format!(
+                    "an inspection holds at most {MAX_PHOTOS} photos"
+                )));
+            }
+            let photo =
+                inspections::insert_photo(conn, id, kind, &image, Timestamp::now(), actor.id)
+                    .await?;
+            let after = reservations::find(conn, id).await?.ok_or_else(not_found)?;
+            let change = Change::new(AuditAction::UploadInspectionPhoto, Some(&actor))
+                .entity(EntityType::Reservation, id)
+                .before(&before)
+                .after(&after)
+                .extra(json!({ "inspection": kind.as_str(), "photoId": photo.to_string() }));
+            audit::record(conn, &origin, change).await?;
+            Ok(after)
+        })
+    })
+    .await
+}
+
+/// A photo of an inspection (or its thumbnail), or `NotModified` for a current copy.
+pub async fn inspection_photo(
+    db: &Database,
+    id: Id,
+    kind: InspectionKind,
+    photo: Id,
+    thumbnail: bool,
+    if_none_match: Option<&str>,
+) -> AppResult<ImageReply> {
+    let mut conn = db.read().await?;
+    let image = inspections::find_photo(&mut conn, id, kind, photo, thumbnail)
+        .await?
+        .ok_or_else(|| AppError::not_found("photo"))?;
+    Ok(ImageReply::to(image, if_none_match))
+}
+
+/// Removes a photo from an inspection.
+pub async fn delete_inspection_photo(
+    db: &Database,
+    actor: &Actor,
+    id: Id,
+    kind: InspectionKind,
+    photo: Id,
+    origin: &Origin,
+) -> AppResult<()> {
+    let input = (actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (actor, origin)| {
+        Box::pin(async move {
+            let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
+            if !inspections::delete_photo(conn, id, kind, photo).await? {
+                return Err(AppError::not_found("photo"));
+            }
+            let after = reservations::find(conn, id).await?.ok_or_else(not_found)?;
+            let change = Change::new(AuditAction::DeleteInspectionPhoto, Some(&actor))
+                .entity(EntityType::Reservation, id)
+                .before(&before)
+                .after(&after)
+                .extra(json!({ "inspection": kind.as_str(), "photoId": photo.to_string() }));
             audit::record(conn, &origin, change).await
         })
     })
