@@ -1,18 +1,22 @@
 //! A believable small agency to explore the product with: the accounts of the original
-//! report, about twenty cars and fifty clients. Only ever added to an empty database.
+//! report, two branches, about twenty cars (one in the garage) and fifty clients, and a
+//! history of inspected rentals. Only ever added to an empty database.
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::db::{cars, clients, users, Database};
+use crate::domain::branch::{BranchChanges, OpeningPeriod};
 use crate::domain::car::{CarChanges, CarStatus, LicensePlate, Vin};
 use crate::domain::client::{Cin, ClientChanges, Email, Phone};
 use crate::domain::id::Id;
+use crate::domain::inspection::{Damage, DamageZone, Reading};
 use crate::domain::money::Money;
 use crate::domain::pricing::{Charge, ChargeSource};
 use crate::domain::time::Timestamp;
 use crate::domain::user::{FullName, NewPassword, Role, Username};
+use crate::services::blocks::NewBlock;
 use crate::services::hashing::Hasher;
 use crate::services::{self, staff, Actor, Origin};
 
@@ -80,6 +84,7 @@ const VIN_CHARS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
 
 /// What the demo added.
 pub struct DemoSummary {
+    pub branches: usize,
     pub cars: usize,
     pub clients: usize,
     pub reservations: usize,
@@ -120,25 +125,88 @@ pub async fn fill(db: &Database, hasher: &Hasher) -> anyhow::Result<DemoSummary>
     }
     let admin = admin.ok_or_else(|| anyhow::anyhow!("the demo admin was not created"))?;
     let mut rng = StdRng::seed_from_u64(2026);
-    let cars = add_cars(db, &admin, &origin, &mut rng).await?;
+    let branches = add_branches(db, &admin, &origin).await?;
+    let cars = add_cars(db, &admin, &origin, &branches, &mut rng).await?;
     let clients = add_clients(db, &admin, &origin, &mut rng).await?;
-    let reservations = add_history(db, &admin, &origin, &mut rng).await?;
+    let reservations = add_history(db, &admin, &origin, &branches, &mut rng).await?;
     Ok(DemoSummary {
+        branches: branches.len(),
         cars,
         clients,
         reservations,
     })
 }
 
+/// Two offices, open six days a week with a lunch break at the station's.
+async fn add_branches(db: &Database, admin: &Actor, origin: &Origin) -> anyhow::Result<Vec<Id>> {
+    let week = |opens: &str, closes: &str| -> Vec<OpeningPeriod> {
+        [
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+        ]
+        .iter()
+        .map(|day| OpeningPeriod {
+            day: (*day).into(),
+            opens: opens.into(),
+            closes: closes.into(),
+        })
+        .collect()
+    };
+    let offices = [
+        (
+            "Casablanca Centre",
+            "12 boulevard d'Anfa, Casablanca",
+            "+212 522 20 30 40",
+            week("08:30", "19:00"),
+        ),
+        (
+            "Marrakech Gare",
+            "Avenue Hassan II, gare ONCF, Marrakech",
+            "+212 524 43 50 60",
+            week("08:00", "20:00"),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (name, address, phone, hours) in offices {
+        let changes = BranchChanges {
+            name: Some(name.into()),
+            address: Some(address.into()),
+            phone: Some(Some(
+                Phone::parse(phone)
+                    .map_err(anyhow::Error::msg)?
+                    .as_str()
+                    .to_owned(),
+            )),
+            opening_hours: Some(hours),
+        };
+        let branch = changes
+            .into_new(Id::generate(), Timestamp::now(), admin.id)
+            .ok_or_else(|| anyhow::anyhow!("incomplete demo branch"))?;
+        ids.push(
+            services::branches::create(db, admin, branch, origin)
+                .await?
+                .id,
+        );
+    }
+    Ok(ids)
+}
+
+/// The car that is in the garage: held by an open block.
+const IN_THE_GARAGE: usize = 4;
+
 async fn add_cars(
     db: &Database,
     admin: &Actor,
     origin: &Origin,
+    branches: &[Id],
     rng: &mut StdRng,
 ) -> anyhow::Result<usize> {
     for (n, (make, model, wmi, rate)) in MODELS.iter().enumerate() {
         let status = match n {
-            4 => CarStatus::Maintenance,
             17 => CarStatus::OutOfService,
             _ => CarStatus::Available,
         };
@@ -168,12 +236,25 @@ async fn add_cars(
                     "manuelle"
                 }
             ))),
+            home_branch_id: Some(branches.get(n % 2).copied()),
+            odometer_km: Some(rng.gen_range(15_000..90_000)),
+            // Economy cars include 250 km a day; the larger ones are unlimited.
+            included_km_per_day: Some((*rate < 400).then_some(250)),
+            extra_km_rate: Some(Money::from_cents(if *rate < 400 { 150 } else { 0 })),
             ..Default::default()
         };
         let car = changes
             .into_new_car(Id::generate(), Timestamp::now(), admin.id)
             .ok_or_else(|| anyhow::anyhow!("incomplete demo car"))?;
-        services::cars::create(db, admin, car, origin).await?;
+        let car = services::cars::create(db, admin, car, origin).await?;
+        if n == IN_THE_GARAGE {
+            let block = NewBlock {
+                start: Timestamp::now().plus_millis(-DAY_MS),
+                end: None,
+                reason: "Embrayage à remplacer, au garage".into(),
+            };
+            services::blocks::create(db, admin, car.id, block, origin).await?;
+        }
     }
     Ok(MODELS.len())
 }
@@ -247,13 +328,39 @@ async fn add_clients(
 const HOUR_MS: i64 = 60 * 60 * 1000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
-/// A believable history: completed rentals with payments, rentals under way (one overdue),
-/// and upcoming bookings, confirmed or waiting for confirmation. Each car's bookings are
-/// laid out one after another, so none overlap.
+/// A reading at hand-over or return, signed by the client.
+fn reading(
+    odometer_km: i64,
+    fuel_eighths: u8,
+    damage: &[(DamageZone, &str)],
+    signed_by: &str,
+) -> Reading {
+    Reading {
+        odometer_km,
+        fuel_eighths,
+        damage: damage
+            .iter()
+            .map(|(zone, description)| Damage {
+                zone: *zone,
+                description: (*description).into(),
+            })
+            .collect(),
+        signed_by: signed_by.into(),
+    }
+}
+
+/// A scratch most cars of a rental fleet carry, noted at every hand-over.
+const OLD_SCRATCH: (DamageZone, &str) = (DamageZone::Rear, "Rayure légère pare-choc arrière");
+
+/// A believable history: inspected rentals, returned and paid (one of them one-way, one
+/// with new damage awaiting review), rentals under way (one overdue), upcoming bookings
+/// confirmed or waiting for confirmation (one with an additional driver), and a car's
+/// technical inspection planned as a block. Each car's bookings follow one another.
 async fn add_history(
     db: &Database,
     admin: &Actor,
     origin: &Origin,
+    branches: &[Id],
     rng: &mut StdRng,
 ) -> anyhow::Result<usize> {
     use crate::domain::reservation::{PaymentMethod, ReservationStatus as S};
@@ -268,7 +375,7 @@ async fn add_history(
             min_license_years: 2,
         },
         turnaround_minutes: 0,
-        fuel_charge_per_eighth: Money::ZERO,
+        fuel_charge_per_eighth: Money::from_cents(8_000),
     };
     let (fleet, customers) = {
         let mut conn = db.read().await?;
@@ -292,47 +399,57 @@ async fn add_history(
     let today = Timestamp::from_millis(Timestamp::now().millis() / DAY_MS * DAY_MS);
     let mut count = 0;
     for (n, car) in fleet.iter().enumerate() {
-        let client = |k: usize| drivers[(n * 3 + k) % drivers.len()].id;
-        // Two past rentals per car, returned and paid.
+        let driver = |k: usize| &drivers[(n * 3 + k) % drivers.len()];
+        let signed = |k: usize| format!("{} {}", driver(k).first_name, driver(k).last_name);
+        let mut odometer = car.odometer_km;
+        // Two past rentals per car, inspected, returned and paid.
         for k in 0..2 {
             let start =
                 today.plus_millis(-DAY_MS * (40 - 15 * k as i64 - (n % 7) as i64) + 9 * HOUR_MS);
-            let end = start.plus_millis(DAY_MS * rng.gen_range(2..6));
+            let days = rng.gen_range(2..6);
+            let end = start.plus_millis(DAY_MS * days);
+            let one_way = n == 1 && k == 1;
             let booked = NewBooking {
-                additional_drivers: vec![],
-                pickup_branch: None,
-                return_branch: None,
                 car: car.id,
-                client: client(k),
+                client: driver(k).id,
                 start,
                 end,
                 notes: None,
                 status: S::Confirmed,
+                additional_drivers: vec![],
+                pickup_branch: None,
+                return_branch: one_way.then(|| branches.get((n + 1) % 2).copied()).flatten(),
             };
             let r = booking::create(db, admin, booked, policy, origin).await?;
             let pick_up = StatusChange {
-                inspection: None,
                 status: S::Active,
                 at: Some(start.plus_millis(HOUR_MS / 2)),
                 charges: vec![],
+                inspection: Some(reading(odometer, 8, &[OLD_SCRATCH], &signed(k))),
             };
             booking::change_status(db, admin, r.id, pick_up, policy, origin).await?;
             let late = rng.gen_bool(0.25);
+            odometer += days * rng.gen_range(80..320);
+            let mut damage = vec![OLD_SCRATCH];
+            if n == 2 && k == 1 {
+                damage.push((DamageZone::Left, "Portière arrière gauche enfoncée"));
+            }
             let charges = if late {
                 vec![Charge {
-                    label: "Carburant (3/8 manquants)".into(),
-                    amount: Money::from_cents(18_000),
+                    label: "Retour tardif".into(),
+                    amount: Money::from_cents(10_000),
                     source: ChargeSource::Agent,
                 }]
             } else {
                 vec![]
             };
             let back = end.plus_millis(if late { 3 * HOUR_MS } else { -HOUR_MS });
+            let fuel = if late { 5 } else { 8 };
             let ret = StatusChange {
-                inspection: None,
                 status: S::Completed,
                 at: Some(back),
                 charges,
+                inspection: Some(reading(odometer, fuel, &damage, &signed(k))),
             };
             let done = booking::change_status(db, admin, r.id, ret, policy, origin).await?;
             let method = [
@@ -367,6 +484,15 @@ async fn add_history(
                 3,
                 Some(S::Confirmed),
             ),
+            _ if n == 4 => {
+                let block = NewBlock {
+                    start: today.plus_millis(10 * DAY_MS + 8 * HOUR_MS),
+                    end: Some(today.plus_millis(10 * DAY_MS + 18 * HOUR_MS)),
+                    reason: "Visite technique".into(),
+                };
+                services::blocks::create(db, admin, car.id, block, origin).await?;
+                continue;
+            }
             _ => continue,
         };
         let end = start.plus_millis(days * DAY_MS);
@@ -376,23 +502,27 @@ async fn add_history(
             S::PendingConfirmation
         };
         let booked = NewBooking {
-            additional_drivers: vec![],
-            pickup_branch: None,
-            return_branch: None,
             car: car.id,
-            client: client(2),
+            client: driver(2).id,
             start,
             end,
             notes: None,
             status: initial,
+            additional_drivers: if n % 5 == 3 {
+                vec![driver(4).id]
+            } else {
+                vec![]
+            },
+            pickup_branch: None,
+            return_branch: None,
         };
         let r = booking::create(db, admin, booked, policy, origin).await?;
         if status == Some(S::Active) {
             let pick_up = StatusChange {
-                inspection: None,
                 status: S::Active,
                 at: Some(start),
                 charges: vec![],
+                inspection: Some(reading(odometer, 8, &[OLD_SCRATCH], &signed(2))),
             };
             booking::change_status(db, admin, r.id, pick_up, policy, origin).await?;
             let deposit = NewPayment {
@@ -442,8 +572,8 @@ fn demo_date(year: i32, n: usize) -> anyhow::Result<crate::domain::date::Date> {
 /// Prints what the demo added and the warning that goes with its well-known passwords.
 pub fn announce(summary: &DemoSummary) {
     println!(
-        "Demo agency added: {} cars, {} clients, {} reservations, and the demo accounts:",
-        summary.cars, summary.clients, summary.reservations
+        "Demo agency added: {} branches, {} cars, {} clients, {} reservations, and the demo accounts:",
+        summary.branches, summary.cars, summary.clients, summary.reservations
     );
     for (username, password, role, _) in DEMO_ACCOUNTS {
         println!("  {username} / {password} ({})", role.as_str());

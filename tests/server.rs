@@ -406,6 +406,7 @@ async fn the_demo_fills_an_empty_database_once(engine: Engine) {
     }
     let clients = manager.get("/api/clients?perPage=100").await;
     assert_eq!(clients.body["total"], 50);
+    the_demo_runs_a_rental_desk(&manager, items).await;
     assert_eq!(
         Api::new(&server.base)
             .login("admin", "admin123")
@@ -422,6 +423,51 @@ async fn the_demo_fills_an_empty_database_once(engine: Engine) {
         .expect("run")
         .status
         .success());
+}
+
+/// Two branches, a car in the garage under an open block, and inspected rentals.
+async fn the_demo_runs_a_rental_desk(manager: &Api, cars: &[serde_json::Value]) {
+    let branches = manager.get("/api/branches").await;
+    assert_eq!(branches.body["items"].as_array().map(Vec::len), Some(2));
+    let garage = cars
+        .iter()
+        .find(|c| c["status"] == "maintenance")
+        .expect("a car in maintenance");
+    let blocks = manager
+        .get(&format!(
+            "/api/cars/{}/blocks",
+            garage["_id"].as_str().expect("id")
+        ))
+        .await;
+    assert!(
+        blocks.body["items"]
+            .as_array()
+            .expect("blocks")
+            .iter()
+            .any(|b| b["end"].is_null()),
+        "held by an open block: {}",
+        blocks.text
+    );
+    let done = manager
+        .get("/api/reservations?status=completed&perPage=100")
+        .await;
+    let done = done.body["items"].as_array().expect("reservations");
+    assert!(!done.is_empty());
+    for r in done {
+        for kind in ["checkoutInspection", "checkinInspection"] {
+            assert!(r[kind]["odometerKm"].is_i64(), "{kind} of {}", r["_id"]);
+        }
+        assert!(r["pickupBranchId"].is_string() && r["returnBranchId"].is_string());
+    }
+    assert!(
+        done.iter()
+            .any(|r| r["pickupBranchId"] != r["returnBranchId"]),
+        "a one-way rental"
+    );
+    assert!(
+        done.iter().any(|r| r["reviewRequired"] == true),
+        "new damage to review"
+    );
 }
 
 async fn serve_with_demo_starts_a_demo_agency(engine: Engine) {
