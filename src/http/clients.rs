@@ -173,13 +173,9 @@ pub struct ClientCreate {
     notes: Option<String>,
 }
 
-/// A date that may be cleared with null or a blank string.
+/// A date; only null clears it (a blank string is not a date, as the schema says).
 fn optional_date(raw: String) -> Result<Option<Date>, String> {
-    if raw.trim().is_empty() {
-        Ok(None)
-    } else {
-        Date::parse(&raw).map(Some)
-    }
+    Date::parse(&raw).map(Some)
 }
 
 fn parse(body: ClientBody, mode: Mode) -> AppResult<ClientChanges> {
@@ -192,13 +188,8 @@ fn parse(body: ClientBody, mode: Mode) -> AppResult<ClientChanges> {
         }),
         last_name: required(e, mode, "lastName", body.last_name, |v| clean_text(&v, 60)),
         phone: required(e, mode, "phone", body.phone, |v| Phone::parse(&v)),
-        email: optional(e, "email", body.email, |v| {
-            if blank_is_none(&v) {
-                Ok(None)
-            } else {
-                Email::parse(&v).map(Some)
-            }
-        }),
+        // Only null clears an address: a blank string is not one, as the schema says.
+        email: optional(e, "email", body.email, |v| Email::parse(&v).map(Some)),
         driver_license_number: optional(
             e,
             "driverLicenseNumber",

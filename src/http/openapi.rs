@@ -9,6 +9,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 use super::extract::SESSION_COOKIE;
 use crate::domain::date::Date;
 use crate::domain::id::Id;
+use crate::domain::inspection::InspectionKind;
 use crate::domain::money::Money;
 use crate::domain::time::Timestamp;
 
@@ -111,7 +112,7 @@ impl Modify for SessionCookie {
         description = include_str!("openapi_description.md"),
     ),
     modifiers(&SessionCookie),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, InspectionKind)),
     tags(
         (name = "auth", description = "Logging in and out, sessions, passwords"),
         (name = "managers", description = "Manager accounts (admins only)"),
