@@ -121,7 +121,9 @@ pub async fn require_json_content_type(req: Request<Body>, next: Next) -> Respon
         .get::<MatchedPath>()
         .map(MatchedPath::as_str)
     {
-        Some(IMAGE_UPLOAD) if req.method() == Method::POST => "multipart/form-data",
+        Some(path) if req.method() == Method::POST && IMAGE_UPLOADS.contains(&path) => {
+            "multipart/form-data"
+        }
         _ => "application/json",
     };
     if changes_state && !has_media_type(req.headers().get(header::CONTENT_TYPE), expected) {
@@ -131,8 +133,11 @@ pub async fn require_json_content_type(req: Request<Body>, next: Next) -> Respon
     next.run(req).await
 }
 
-/// The route whose `POST` is a multipart upload.
-const IMAGE_UPLOAD: &str = "/api/cars/{id}/image";
+/// The routes whose `POST` is a multipart upload.
+const IMAGE_UPLOADS: [&str; 2] = [
+    "/api/cars/{id}/image",
+    "/api/reservations/{id}/inspections/{kind}/photos",
+];
 
 fn has_media_type(value: Option<&HeaderValue>, expected: &str) -> bool {
     let Some(Ok(value)) = value.map(HeaderValue::to_str) else {
