@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::db::dashboard::{self as board, ListSpec};
-use crate::db::Database;
+use crate::db::{Conn, Database};
 use crate::domain::dashboard::{month_figures, Board, Window};
 use crate::domain::date::Date;
 use crate::domain::id::Id;
@@ -36,6 +36,11 @@ pub async fn board(db: &Database, request: BoardRequest) -> AppResult<Board> {
     let branch = request.branch.as_ref();
     let mut conn = db.read().await?;
     let conn = &mut conn;
+    let fleet: Fleet = board::fleet(conn, request.branch)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.added_at))
+        .collect();
     let pickups = ListSpec {
         at: "r.start_at",
         statuses: "('pending_confirmation', 'confirmed', 'active')",
@@ -75,25 +80,23 @@ pub async fn board(db: &Database, request: BoardRequest) -> AppResult<Board> {
         cars_by_status: board::cars_by_status(conn, request.branch).await?,
         month: month_figures(
             date.month_label(),
-            rented_ms(conn, month, now, request.branch).await?,
-            available_ms(conn, month, request.branch).await?,
+            rented_ms(conn, &fleet, month, now).await?,
+            available_ms(conn, &fleet, month).await?,
             board::revenue(conn, month, request.branch).await?,
         ),
     })
 }
 
+/// The cars a month is measured on, with when each was added.
+type Fleet = HashMap<String, i64>;
+
 /// Milliseconds the fleet's cars spent rented within `month`.
 async fn rented_ms(
-    conn: &mut crate::db::Conn,
+    conn: &mut Conn,
+    fleet: &Fleet,
     month: Window,
     now: Timestamp,
-    branch: Option<Id>,
 ) -> AppResult<i64> {
-    let fleet: HashMap<String, i64> = board::fleet(conn, branch)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.added_at))
-        .collect();
     let rentals = board::rentals_in(conn, month, now).await?;
     Ok(rentals
         .iter()
@@ -109,22 +112,16 @@ async fn rented_ms(
 
 /// Milliseconds the fleet's cars could be rented within `month`: from the month's start,
 /// or the car's addition, to the month's end, less the car's blocks.
-async fn available_ms(
-    conn: &mut crate::db::Conn,
-    month: Window,
-    branch: Option<Id>,
-) -> AppResult<i64> {
-    let fleet = board::fleet(conn, branch).await?;
-    let in_fleet: HashMap<&str, i64> = fleet.iter().map(|c| (c.id.as_str(), c.added_at)).collect();
+async fn available_ms(conn: &mut Conn, fleet: &Fleet, month: Window) -> AppResult<i64> {
     let owned: i64 = fleet
-        .iter()
-        .map(|c| month.overlap_ms(Timestamp::from_millis(c.added_at), month.end))
+        .values()
+        .map(|added| month.overlap_ms(Timestamp::from_millis(*added), month.end))
         .sum();
     let blocked: i64 = board::blocks_in(conn, month)
         .await?
         .iter()
         .filter_map(|b| {
-            let added = *in_fleet.get(b.car_id.as_str())?;
+            let added = *fleet.get(&b.car_id)?;
             let from = Timestamp::from_millis(b.start_at.max(added));
             Some(month.overlap_ms(from, Timestamp::from_millis(b.end_at)))
         })
