@@ -418,7 +418,9 @@ async fn add_history(
                 status: S::Confirmed,
                 additional_drivers: vec![],
                 pickup_branch: None,
-                return_branch: one_way.then(|| branches.get((n + 1) % 2).copied()).flatten(),
+                return_branch: one_way
+                    .then(|| branches.get((n + 1) % 2).copied())
+                    .flatten(),
             };
             let r = booking::create(db, admin, booked, policy, origin).await?;
             let pick_up = StatusChange {
