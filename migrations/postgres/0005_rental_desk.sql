@@ -36,7 +36,7 @@ ALTER TABLE reservations ADD COLUMN review_required SMALLINT NOT NULL DEFAULT 0 
 CREATE INDEX reservations_pickup_branch ON reservations (pickup_branch_id, start_at);
 CREATE INDEX reservations_return_branch ON reservations (return_branch_id, end_at);
 -- The month's figures on the dashboard read rentals by when they came back.
-CREATE INDEX reservations_returned ON reservations (actual_return_at);
+CREATE INDEX reservations_returned ON reservations (status, actual_return_at);
 
 CREATE TABLE reservation_drivers (
     reservation_id TEXT NOT NULL REFERENCES reservations (id) ON DELETE CASCADE,
