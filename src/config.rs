@@ -182,6 +182,12 @@ pub struct ServeArgs {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
+    /// Seconds between housekeeping rounds: cars following their blocks by the clock, and
+    /// (every fifth round) expired sessions and login attempts purged.
+    #[arg(long, env = "LOCACAR_HOUSEKEEPING_SECONDS", value_name = "LOCACAR_HOUSEKEEPING_SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub housekeeping_seconds: u64,
+
     /// Largest car photo accepted, in bytes.
     #[arg(long, env = "LOCACAR_IMAGE_LIMIT_BYTES", value_name = "LOCACAR_IMAGE_LIMIT_BYTES",
           default_value_t = 5 * 1024 * 1024,

@@ -8,8 +8,10 @@ use tokio::net::TcpListener;
 
 use crate::config::{DatabaseArgs, ServeArgs};
 use crate::db::Database;
+use crate::domain::time::Timestamp;
 use crate::http::{self, AppState};
 use crate::services::auth::{self, AuthPolicy};
+use crate::services::blocks;
 use crate::services::hashing::Hasher;
 use crate::services::staff;
 
@@ -24,6 +26,7 @@ pub async fn serve(db_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()
     announce_first_admin(&db, &hasher, args.admin_password.as_deref()).await?;
 
     let policy = auth_policy(&args);
+    let period = Duration::from_secs(args.housekeeping_seconds);
     let listener = TcpListener::bind(args.bind)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {} (LOCACAR_BIND): {e}", args.bind))?;
@@ -34,7 +37,7 @@ pub async fn serve(db_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()
         auth: policy.clone(),
         config: Arc::new(args),
     };
-    let housekeeping = tokio::spawn(housekeeping(db.clone(), policy));
+    let housekeeping = tokio::spawn(housekeeping(db.clone(), policy, period));
     let app = http::router(state)?.into_make_service_with_connect_info::<SocketAddr>();
 
     // Tests and scripts read this line to learn the port; keep its shape.
@@ -93,13 +96,24 @@ async fn add_demo(db: &Database, hasher: &Hasher) -> anyhow::Result<()> {
 }
 
 /// Purges expired sessions and old login attempts every few minutes.
-async fn housekeeping(db: Database, policy: AuthPolicy) {
-    let mut every = tokio::time::interval(Duration::from_secs(300));
+async fn housekeeping(db: Database, policy: AuthPolicy, period: Duration) {
+    let mut every = tokio::time::interval(period);
+    // Blocks that ended while no server ran are caught up at start, a week back.
+    let mut since = Timestamp::now().plus_millis(-7 * 24 * 60 * 60 * 1000);
+    let mut ticks: u64 = 0;
     loop {
         every.tick().await;
-        if let Err(e) = auth::purge_expired(&db, &policy).await {
-            tracing::warn!(error = %e, "housekeeping failed");
+        let now = Timestamp::now();
+        match blocks::follow_the_clock(&db, since).await {
+            Ok(_) => since = now,
+            Err(e) => tracing::warn!(error = %e, "following blocks failed"),
         }
+        if ticks % 5 == 0 {
+            if let Err(e) = auth::purge_expired(&db, &policy).await {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+        ticks += 1;
     }
 }
 

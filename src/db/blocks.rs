@@ -140,15 +140,60 @@ pub async fn list(
 }
 
 /// Whether a block other than `except` holds `car` at `at`.
-pub async fn any_in_effect(conn: &mut Conn, car: Id, at: Timestamp, except: Id) -> AppResult<bool> {
+pub async fn any_in_effect(
+    conn: &mut Conn,
+    car: Id,
+    at: Timestamp,
+    except: Option<Id>,
+) -> AppResult<bool> {
     let found: Option<String> = sqlx::query_scalar(
         "SELECT id FROM car_blocks WHERE car_id = $1 AND id <> $2 AND start_at <= $3 \
          AND (end_at IS NULL OR end_at > $3) LIMIT 1",
     )
     .bind(car.to_string())
-    .bind(except.to_string())
+    .bind(except.map(|e| e.to_string()).unwrap_or_default())
     .bind(at.millis())
     .fetch_optional(conn)
     .await?;
     Ok(found.is_some())
+}
+
+fn ids(rows: Vec<String>) -> AppResult<Vec<Id>> {
+    rows.iter()
+        .map(|r| {
+            r.parse()
+                .map_err(|_| AppError::Internal(anyhow::anyhow!("corrupt car id {r:?}")))
+        })
+        .collect()
+}
+
+/// Available cars that a block holds at `now`.
+pub async fn available_but_blocked(conn: &mut Conn, now: Timestamp) -> AppResult<Vec<Id>> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT c.id FROM cars c JOIN car_blocks b ON b.car_id = c.id \
+         WHERE c.status = 'available' AND b.start_at <= $1 AND (b.end_at IS NULL OR b.end_at > $1)",
+    )
+    .bind(now.millis())
+    .fetch_all(conn)
+    .await?;
+    ids(rows)
+}
+
+/// Cars in maintenance whose block ended in `(since, now]` and that no block holds now.
+pub async fn released_since(
+    conn: &mut Conn,
+    since: Timestamp,
+    now: Timestamp,
+) -> AppResult<Vec<Id>> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT c.id FROM cars c JOIN car_blocks b ON b.car_id = c.id \
+         WHERE c.status = 'maintenance' AND b.end_at > $1 AND b.end_at <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM car_blocks o WHERE o.car_id = c.id \
+         AND o.start_at <= $2 AND (o.end_at IS NULL OR o.end_at > $2))",
+    )
+    .bind(since.millis())
+    .bind(now.millis())
+    .fetch_all(conn)
+    .await?;
+    ids(rows)
 }

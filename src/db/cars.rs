@@ -184,6 +184,22 @@ pub async fn set_status(
     Ok(())
 }
 
+/// Sets the status of a car as the clock does (a block beginning or ending): no user.
+pub async fn set_clock_status(
+    conn: &mut Conn,
+    id: Id,
+    status: CarStatus,
+    at: Timestamp,
+) -> AppResult<()> {
+    sqlx::query("UPDATE cars SET status = $2, updated_at = $3, updated_by = NULL WHERE id = $1")
+        .bind(id.to_string())
+        .bind(status.as_str())
+        .bind(at.millis())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records an inspection's odometer reading, and where the car now stands (a return at
 /// another branch moves it there).
 pub async fn record_reading(

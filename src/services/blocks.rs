@@ -90,7 +90,7 @@ async fn sync_car_status(
         return Ok(None);
     };
     let in_effect = |b: Option<&Block>| b.is_some_and(|b| b.in_effect_at(now));
-    let held = in_effect(after) || blocks::any_in_effect(conn, car.id, now, block.id).await?;
+    let held = in_effect(after) || blocks::any_in_effect(conn, car.id, now, Some(block.id)).await?;
     let next = match (car.status, held) {
         (CarStatus::Available, true) => CarStatus::Maintenance,
         (CarStatus::Maintenance, false) if in_effect(before) => CarStatus::Available,
@@ -204,6 +204,49 @@ pub async fn delete(
                 .entity(EntityType::Car, car)
                 .before(&before);
             audit::record(conn, &origin, with_car_status(change, status)).await
+        })
+    })
+    .await
+}
+
+/// Brings cars in step with blocks that began or ended by the clock, not by an edit: an
+/// available car whose block has begun goes to `maintenance`, and a car in maintenance
+/// whose block ended after `since`, with no other block in effect, is available again.
+/// Each change is audited as `UPDATE_CAR` without a user. Returns how many cars changed.
+pub async fn follow_the_clock(db: &Database, since: Timestamp) -> AppResult<usize> {
+    let origin = Origin {
+        ip: "local".into(),
+        user_agent: "locacar-housekeeping".into(),
+    };
+    db.write_with(origin, move |conn, origin| {
+        Box::pin(async move {
+            let now = Timestamp::now();
+            let begun = blocks::available_but_blocked(conn, now).await?;
+            let ended = blocks::released_since(conn, since, now).await?;
+            let moves = begun
+                .iter()
+                .map(|car| (*car, CarStatus::Maintenance, "a block began"))
+                .chain(
+                    ended
+                        .iter()
+                        .map(|car| (*car, CarStatus::Available, "its block ended")),
+                );
+            let mut changed = 0;
+            for (car, status, why) in moves {
+                let Some(before) = cars::find(conn, car).await? else {
+                    continue;
+                };
+                cars::set_clock_status(conn, car, status, now).await?;
+                let after = cars::find(conn, car).await?;
+                let change = Change::new(AuditAction::UpdateCar, None)
+                    .entity(EntityType::Car, car)
+                    .before(&before)
+                    .after(&after)
+                    .extra(json!({ "reason": why }));
+                audit::record(conn, &origin, change).await?;
+                changed += 1;
+            }
+            Ok(changed)
         })
     })
     .await

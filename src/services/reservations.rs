@@ -9,7 +9,7 @@ use super::audit::{self, Change};
 use super::cars::ImageReply;
 use super::{Actor, Origin};
 use crate::db::reservations::{Hold, ReservationQuery};
-use crate::db::{branches, cars, clients, inspections, reservations, Conn, Database};
+use crate::db::{blocks, branches, cars, clients, inspections, reservations, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::car::{Car, CarStatus};
 use crate::domain::date::Date;
@@ -400,7 +400,12 @@ pub async fn change_status(
                 }
                 ReservationStatus::Completed => {
                     give_back(conn, &mut after, at, &m, policy, actor.id).await?;
-                    Some(CarStatus::Available)
+                    // A car returned into a block goes straight to the garage.
+                    if blocks::any_in_effect(conn, before.car_id, now, None).await? {
+                        Some(CarStatus::Maintenance)
+                    } else {
+                        Some(CarStatus::Available)
+                    }
                 }
                 ReservationStatus::NoShow if now < before.start_date => {
                     return Err(AppError::conflict_on(
