@@ -166,35 +166,20 @@ pub async fn update(conn: &mut Conn, car: &Car) -> AppResult<()> {
     Ok(())
 }
 
-/// Sets the status of a car as a pick-up or return does.
+/// Sets the status of a car as a pick-up, a return or a block does; `by` is `None` when
+/// the clock does it (a block beginning or ending).
 pub async fn set_status(
     conn: &mut Conn,
     id: Id,
     status: CarStatus,
     at: Timestamp,
-    by: Id,
+    by: Option<Id>,
 ) -> AppResult<()> {
     sqlx::query("UPDATE cars SET status = $2, updated_at = $3, updated_by = $4 WHERE id = $1")
         .bind(id.to_string())
         .bind(status.as_str())
         .bind(at.millis())
-        .bind(by.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Sets the status of a car as the clock does (a block beginning or ending): no user.
-pub async fn set_clock_status(
-    conn: &mut Conn,
-    id: Id,
-    status: CarStatus,
-    at: Timestamp,
-) -> AppResult<()> {
-    sqlx::query("UPDATE cars SET status = $2, updated_at = $3, updated_by = NULL WHERE id = $1")
-        .bind(id.to_string())
-        .bind(status.as_str())
-        .bind(at.millis())
+        .bind(by.map(|b| b.to_string()))
         .execute(conn)
         .await?;
     Ok(())

@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 
 use super::{Conn, Sql};
-use crate::domain::dashboard::{BoardList, BoardRental, StatusCounts, Window};
+use crate::domain::dashboard::{BoardList, BoardRental, Window};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::reservation::{CarSummary, ClientSummary};
@@ -112,26 +112,6 @@ pub async fn board_list(conn: &mut Conn, spec: &ListSpec<'_>) -> AppResult<Board
         .map(BoardRental::try_from)
         .collect::<AppResult<_>>()?;
     Ok(BoardList { count, items })
-}
-
-/// The cars standing at `branch` (or all), by status.
-pub async fn cars_by_status(conn: &mut Conn, branch: Option<Id>) -> AppResult<StatusCounts> {
-    let mut sql = Sql::new("SELECT status, COUNT(*) AS n FROM cars");
-    if let Some(b) = branch {
-        sql.push(" WHERE current_branch_id = ").bind(b.to_string());
-    }
-    sql.push(" GROUP BY status");
-    let rows: Vec<(String, i64)> = sql.fetch_all(conn).await?;
-    let mut counts = StatusCounts::default();
-    for (status, n) in rows {
-        match status.as_str() {
-            "available" => counts.available = n,
-            "rented" => counts.rented = n,
-            "maintenance" => counts.maintenance = n,
-            _ => counts.out_of_service += n,
-        }
-    }
-    Ok(counts)
 }
 
 /// A car of the fleet a month is measured on.

@@ -1,16 +1,18 @@
 //! Counts an agency owner charts: the fleet by status, rentals under way and overdue.
 
-use super::Conn;
+use super::{Conn, Sql};
+use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
 use crate::error::AppResult;
 
-/// How many cars are in each status.
-pub async fn cars_by_status(conn: &mut Conn) -> AppResult<Vec<(String, i64)>> {
-    Ok(
-        sqlx::query_as("SELECT status, COUNT(*) FROM cars GROUP BY status")
-            .fetch_all(conn)
-            .await?,
-    )
+/// How many cars are in each status: all of them, or those standing at `branch`.
+pub async fn cars_by_status(conn: &mut Conn, branch: Option<Id>) -> AppResult<Vec<(String, i64)>> {
+    let mut sql = Sql::new("SELECT status, COUNT(*) AS n FROM cars");
+    if let Some(b) = branch {
+        sql.push(" WHERE current_branch_id = ").bind(b.to_string());
+    }
+    sql.push(" GROUP BY status");
+    Ok(sql.fetch_all(conn).await?)
 }
 
 /// Rentals under way, and how many of them are past their end at `now`.

@@ -56,6 +56,22 @@ pub struct StatusCounts {
     pub out_of_service: i64,
 }
 
+impl StatusCounts {
+    /// From `(status, count)` rows; an unknown status counts as out of service.
+    pub fn from_rows(rows: &[(String, i64)]) -> Self {
+        let mut counts = StatusCounts::default();
+        for (status, n) in rows {
+            match status.as_str() {
+                "available" => counts.available += n,
+                "rented" => counts.rented += n,
+                "maintenance" => counts.maintenance += n,
+                _ => counts.out_of_service += n,
+            }
+        }
+        counts
+    }
+}
+
 /// How the month is going.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

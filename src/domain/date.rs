@@ -23,10 +23,7 @@ impl Date {
 
     /// The UTC calendar day of an instant.
     pub fn of(instant: super::time::Timestamp) -> Self {
-        let day = chrono::DateTime::from_timestamp_millis(instant.millis())
-            .map(|dt| dt.date_naive())
-            .unwrap_or_default();
-        Date(day)
+        Date::in_zone(instant, chrono_tz::UTC)
     }
 
     /// The calendar day of an instant in time zone `tz`.

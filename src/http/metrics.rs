@@ -118,7 +118,7 @@ async fn refresh_gauges(state: &AppState) -> AppResult<()> {
     metrics::gauge!("db_pool_connections", "state" => "idle").set(idle as f64);
     metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(open) - idle as f64);
     let mut conn = state.db.read().await?;
-    let by_status = stats::cars_by_status(&mut conn).await?;
+    let by_status = stats::cars_by_status(&mut conn, None).await?;
     for status in crate::domain::car::CarStatus::ALL {
         let count = by_status
             .iter()

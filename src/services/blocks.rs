@@ -96,7 +96,7 @@ async fn sync_car_status(
         (CarStatus::Maintenance, false) if in_effect(before) => CarStatus::Available,
         _ => return Ok(None),
     };
-    cars::set_status(conn, car.id, next, now, by).await?;
+    cars::set_status(conn, car.id, next, now, Some(by)).await?;
     Ok(Some(next))
 }
 
@@ -236,7 +236,7 @@ pub async fn follow_the_clock(db: &Database, since: Timestamp) -> AppResult<usiz
                 let Some(before) = cars::find(conn, car).await? else {
                     continue;
                 };
-                cars::set_clock_status(conn, car, status, now).await?;
+                cars::set_status(conn, car, status, now, None).await?;
                 let after = cars::find(conn, car).await?;
                 let change = Change::new(AuditAction::UpdateCar, None)
                     .entity(EntityType::Car, car)

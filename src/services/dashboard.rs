@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use crate::db::dashboard::{self as board, ListSpec};
-use crate::db::{Conn, Database};
-use crate::domain::dashboard::{month_figures, Board, Window};
+use crate::db::{stats, Conn, Database};
+use crate::domain::dashboard::{month_figures, Board, StatusCounts, Window};
 use crate::domain::date::Date;
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
@@ -77,7 +77,9 @@ pub async fn board(db: &Database, request: BoardRequest) -> AppResult<Board> {
         returns: board::board_list(conn, &returns).await?,
         overdue: board::board_list(conn, &overdue).await?,
         awaiting_confirmation: board::board_list(conn, &awaiting).await?,
-        cars_by_status: board::cars_by_status(conn, request.branch).await?,
+        cars_by_status: StatusCounts::from_rows(
+            &stats::cars_by_status(conn, request.branch).await?,
+        ),
         month: month_figures(
             date.month_label(),
             rented_ms(conn, &fleet, month, now).await?,
