@@ -338,7 +338,7 @@ pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
 }
 
 /// Writes the reservation's additional drivers over the stored ones.
-async fn replace_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
+pub async fn replace_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     sqlx::query("DELETE FROM reservation_drivers WHERE reservation_id = $1")
         .bind(r.id.to_string())
         .execute(&mut *conn)
@@ -361,7 +361,8 @@ fn charges_json(charges: &[Charge]) -> AppResult<String> {
     serde_json::to_string(charges).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Writes every changeable field of `r` over the stored row.
+/// Writes every changeable field of `r` over the stored row; the additional drivers are
+/// written apart ([`replace_drivers`]), only when they change.
 pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     sqlx::query(
         "UPDATE reservations SET car_id = $2, client_id = $3, start_at = $4, end_at = $5, \
@@ -395,7 +396,7 @@ pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     .execute(&mut *conn)
     .await
     .map_err(overlap_clash)?;
-    replace_drivers(conn, r).await
+    Ok(())
 }
 
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {

@@ -350,6 +350,9 @@ pub async fn update(
             after.last_modified_at = Timestamp::now();
             after.last_modified_by = Some(actor.id);
             reservations::update(conn, &after).await?;
+            if after.additional_drivers != before.additional_drivers {
+                reservations::replace_drivers(conn, &after).await?;
+            }
             let after = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             let change = Change::new(AuditAction::UpdateReservation, Some(&actor))
                 .entity(EntityType::Reservation, id)
@@ -417,7 +420,7 @@ pub async fn change_status(
             };
             reservations::update(conn, &after).await?;
             if let Some(status) = car_status {
-                cars::set_status(conn, before.car_id, status, now, actor.id).await?;
+                cars::set_status(conn, before.car_id, status, now, Some(actor.id)).await?;
             }
             let after = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             let mut change = Change::new(AuditAction::UpdateReservationStatus, Some(&actor))
