@@ -19,6 +19,15 @@ if [ "${LOCACAR_TEST_SKIP_POSTGRES:-0}" != "1" ]; then
   fi
 fi
 
+# The invoice tests read the PDFs back with pdftotext and pdfinfo (Debian's poppler-utils).
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+  echo "== installing poppler-utils (pdftotext, pdfinfo) for the invoice tests"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get install -y -q poppler-utils \
+    || { $SUDO apt-get update -q && $SUDO apt-get install -y -q poppler-utils; }
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

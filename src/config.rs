@@ -7,7 +7,10 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::db::DbSettings;
+use crate::domain::billing::FeeRule;
+use crate::domain::invoice::Language;
 use crate::domain::money::Money;
+use crate::domain::tax::VatRate;
 
 /// Where the data lives; needed by every command.
 #[derive(Debug, Clone, Args)]
@@ -115,6 +118,74 @@ pub struct ServeArgs {
     #[arg(long, env = "LOCACAR_TIMEZONE", value_name = "LOCACAR_TIMEZONE", default_value = "UTC",
           value_parser = parse_timezone)]
     pub timezone: chrono_tz::Tz,
+
+    /// Whether the prices entered (rates, extras, fees, charges) include VAT (1/0,
+    /// true/false): with true, VAT is worked out of each price; with false, it is added.
+    #[arg(long, env = "LOCACAR_PRICES_INCLUDE_TAX", value_name = "LOCACAR_PRICES_INCLUDE_TAX",
+          num_args = 0..=1, default_value = "true", default_missing_value = "true",
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub prices_include_tax: bool,
+
+    /// The VAT rate in percent, at most 2 decimals (Morocco's standard rate: 20).
+    #[arg(
+        long,
+        env = "LOCACAR_VAT_RATE",
+        value_name = "LOCACAR_VAT_RATE",
+        default_value = "20"
+    )]
+    pub vat_rate: VatRate,
+
+    /// A client may cancel free of charge until this many hours before the start.
+    #[arg(long, env = "LOCACAR_FREE_CANCELLATION_HOURS", value_name = "LOCACAR_FREE_CANCELLATION_HOURS",
+          default_value_t = 48, value_parser = clap::value_parser!(u32).range(0..=8784))]
+    pub free_cancellation_hours: u32,
+
+    /// The fee of a late cancellation by the client: `none`, `one-day` (the first day's
+    /// rate) or an amount.
+    #[arg(
+        long,
+        env = "LOCACAR_CANCELLATION_FEE",
+        value_name = "LOCACAR_CANCELLATION_FEE",
+        default_value = "one-day"
+    )]
+    pub cancellation_fee: FeeRule,
+
+    /// The fee of a no-show: `none`, `one-day` or an amount.
+    #[arg(
+        long,
+        env = "LOCACAR_NO_SHOW_FEE",
+        value_name = "LOCACAR_NO_SHOW_FEE",
+        default_value = "one-day"
+    )]
+    pub no_show_fee: FeeRule,
+
+    /// The language of invoices and price-line labels: fr or en.
+    #[arg(
+        long,
+        env = "LOCACAR_LANGUAGE",
+        value_name = "LOCACAR_LANGUAGE",
+        default_value = "fr"
+    )]
+    pub language: Language,
+
+    /// The agency's name, printed on invoices.
+    #[arg(
+        long,
+        env = "LOCACAR_AGENCY_NAME",
+        value_name = "LOCACAR_AGENCY_NAME",
+        default_value = "LocaCar"
+    )]
+    pub agency_name: String,
+
+    /// The agency's details printed under its name on invoices, one line each, separated
+    /// by `|` (address, phone, e-mail, registration and tax numbers such as ICE/IF/RC).
+    #[arg(
+        long,
+        env = "LOCACAR_AGENCY_DETAILS",
+        value_name = "LOCACAR_AGENCY_DETAILS",
+        default_value = ""
+    )]
+    pub agency_details: String,
 
     /// The youngest a driver may be at pick-up, in years.
     #[arg(long, env = "LOCACAR_MIN_DRIVER_AGE", value_name = "LOCACAR_MIN_DRIVER_AGE", default_value_t = 21,

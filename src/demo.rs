@@ -7,13 +7,19 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::db::{cars, clients, users, Database};
+use crate::domain::billing::{FeePolicy, FeeRule};
 use crate::domain::branch::{BranchChanges, OpeningPeriod};
 use crate::domain::car::{CarChanges, CarStatus, LicensePlate, Vin};
 use crate::domain::client::{Cin, ClientChanges, Email, Phone};
+use crate::domain::deposit::DepositKind;
+use crate::domain::extras::{ExtraChanges, ExtraPricing};
 use crate::domain::id::Id;
 use crate::domain::inspection::{Damage, DamageZone, Reading};
+use crate::domain::invoice::Language;
 use crate::domain::money::Money;
 use crate::domain::pricing::{Charge, ChargeSource};
+use crate::domain::rates::{CarRates, DayRates, SeasonRates};
+use crate::domain::tax::{PriceBasis, TaxPolicy};
 use crate::domain::time::Timestamp;
 use crate::domain::user::{FullName, NewPassword, Role, Username};
 use crate::services::blocks::NewBlock;
@@ -128,7 +134,8 @@ pub async fn fill(db: &Database, hasher: &Hasher) -> anyhow::Result<DemoSummary>
     let branches = add_branches(db, &admin, &origin).await?;
     let cars = add_cars(db, &admin, &origin, &branches, &mut rng).await?;
     let clients = add_clients(db, &admin, &origin, &mut rng).await?;
-    let reservations = add_history(db, &admin, &origin, &branches, &mut rng).await?;
+    let extras = add_extras(db, &admin, &origin).await?;
+    let reservations = add_history(db, &admin, &origin, &branches, &extras, &mut rng).await?;
     Ok(DemoSummary {
         branches: branches.len(),
         cars,
@@ -198,6 +205,65 @@ async fn add_branches(db: &Database, admin: &Actor, origin: &Origin) -> anyhow::
 /// The car that is in the garage: held by an open block.
 const IN_THE_GARAGE: usize = 4;
 
+/// A car's plan: cheaper by the week and the month, dearer in summer, and a deposit.
+fn demo_rates(rate: i64) -> anyhow::Result<CarRates> {
+    let unit = |percent: i64| Money::from_cents(rate * percent);
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let day = |m: u32, d: u32| {
+        chrono::NaiveDate::from_ymd_opt(year + 1, m, d)
+            .map(|d| crate::domain::date::Date::parse(&d.to_string()))
+            .ok_or_else(|| anyhow::anyhow!("bad demo date"))?
+            .map_err(anyhow::Error::msg)
+    };
+    Ok(CarRates {
+        base: DayRates {
+            daily: unit(100),
+            weekly: Some(unit(85)),
+            monthly: Some(unit(70)),
+        },
+        seasons: vec![SeasonRates {
+            name: "Été".into(),
+            first_day: day(7, 1)?,
+            last_day: day(8, 31)?,
+            rates: DayRates {
+                daily: unit(125),
+                weekly: Some(unit(110)),
+                monthly: None,
+            },
+        }],
+        deposit: Money::from_cents(if rate < 400 { 300_000 } else { 600_000 }),
+    })
+}
+
+/// The extras catalogue; the first two are offered on some demo rentals.
+async fn add_extras(db: &Database, admin: &Actor, origin: &Origin) -> anyhow::Result<Vec<Id>> {
+    let catalogue = [
+        ("Siège enfant", ExtraPricing::PerDay, 3_000, Some(15_000)),
+        ("GPS", ExtraPricing::PerDay, 5_000, Some(25_000)),
+        (
+            "Conducteur additionnel",
+            ExtraPricing::PerRental,
+            10_000,
+            None,
+        ),
+        ("Assurance tous risques", ExtraPricing::PerDay, 12_000, None),
+    ];
+    let mut ids = Vec::new();
+    for (name, pricing, cents, cap) in catalogue {
+        let extra = ExtraChanges {
+            name: Some(name.into()),
+            pricing: Some(pricing),
+            price: Some(Money::from_cents(cents)),
+            cap: Some(cap.map(Money::from_cents)),
+            active: Some(true),
+        }
+        .create(Id::generate(), admin.id, Timestamp::now())
+        .ok_or_else(|| anyhow::anyhow!("incomplete demo extra"))?;
+        ids.push(services::extras::create(db, admin, extra, origin).await?.id);
+    }
+    Ok(ids)
+}
+
 async fn add_cars(
     db: &Database,
     admin: &Actor,
@@ -247,6 +313,7 @@ async fn add_cars(
             .into_new_car(Id::generate(), Timestamp::now(), admin.id)
             .ok_or_else(|| anyhow::anyhow!("incomplete demo car"))?;
         let car = services::cars::create(db, admin, car, origin).await?;
+        services::cars::set_rates(db, admin, car.id, demo_rates(*rate)?, origin).await?;
         if n == IN_THE_GARAGE {
             let block = NewBlock {
                 start: Timestamp::now().plus_millis(-DAY_MS),
@@ -361,12 +428,23 @@ async fn add_history(
     admin: &Actor,
     origin: &Origin,
     branches: &[Id],
+    extras: &[Id],
     rng: &mut StdRng,
 ) -> anyhow::Result<usize> {
     use crate::domain::reservation::{PaymentMethod, ReservationStatus as S};
-    use crate::services::reservations::{
-        self as booking, NewBooking, NewPayment, RentalPolicy, StatusChange,
+    use crate::services::billing::{DepositRequest, ExtraRequest};
+    let with_extras = |n: usize| -> Vec<ExtraRequest> {
+        extras
+            .iter()
+            .take(n % 3)
+            .map(|id| ExtraRequest {
+                extra: *id,
+                quantity: 1,
+            })
+            .collect()
     };
+    use crate::services::billing::{self, NewPayment};
+    use crate::services::reservations::{self as booking, NewBooking, RentalPolicy, StatusChange};
 
     let policy = RentalPolicy {
         grace_minutes: 60,
@@ -376,6 +454,17 @@ async fn add_history(
         },
         turnaround_minutes: 0,
         fuel_charge_per_eighth: Money::from_cents(8_000),
+        tax: TaxPolicy {
+            basis: PriceBasis::Inclusive,
+            rate_basis_points: 2_000,
+        },
+        fees: FeePolicy {
+            free_cancellation_hours: 48,
+            cancellation: FeeRule::OneDay,
+            no_show: FeeRule::OneDay,
+        },
+        timezone: chrono_tz::UTC,
+        language: Language::Fr,
     };
     let (fleet, customers) = {
         let mut conn = db.read().await?;
@@ -421,6 +510,7 @@ async fn add_history(
                 return_branch: one_way
                     .then(|| branches.get((n + 1) % 2).copied())
                     .flatten(),
+                extras: with_extras(n),
             };
             let r = booking::create(db, admin, booked, policy, origin).await?;
             let pick_up = StatusChange {
@@ -453,19 +543,38 @@ async fn add_history(
                 charges,
                 inspection: Some(reading(odometer, fuel, &damage, &signed(k))),
             };
-            let done = booking::change_status(db, admin, r.id, ret, policy, origin).await?;
+            let mut done = booking::change_status(db, admin, r.id, ret, policy, origin).await?;
+            // The fuel of a late return is kept from the deposit; the rest is paid and the
+            // deposit released.
+            if late {
+                let fuel = DepositRequest {
+                    kind: DepositKind::Capture,
+                    amount: Some(Money::from_cents(24_000)),
+                    reason: Some("Carburant manquant (3/8)".into()),
+                };
+                done = billing::record_deposit(db, admin, r.id, fuel, origin).await?;
+            }
             let method = [
                 PaymentMethod::Cash,
                 PaymentMethod::Card,
                 PaymentMethod::Transfer,
             ][n % 3];
-            let pay = NewPayment {
-                amount: done.payment_details.remaining,
-                method,
-                date: Some(back),
-                refund_due: false,
+            if done.payment_details.remaining > Money::ZERO {
+                let pay = NewPayment {
+                    amount: done.payment_details.remaining,
+                    method,
+                    date: Some(back),
+                    refund_due: false,
+                    reason: None,
+                };
+                billing::add_payment(db, admin, r.id, pay, origin).await?;
+            }
+            let release = DepositRequest {
+                kind: DepositKind::Release,
+                amount: None,
+                reason: None,
             };
-            booking::add_payment(db, admin, r.id, pay, origin).await?;
+            billing::record_deposit(db, admin, r.id, release, origin).await?;
             count += 1;
         }
         // What is happening now and next, on some of the cars.
@@ -486,6 +595,37 @@ async fn add_history(
                 3,
                 Some(S::Confirmed),
             ),
+            1 if n == 6 || n == 11 => {
+                // A no-show yesterday, and a late cancellation of tomorrow's booking.
+                let start = today.plus_millis(if n == 6 { -DAY_MS } else { DAY_MS } + 9 * HOUR_MS);
+                let booked = NewBooking {
+                    car: car.id,
+                    client: driver(3).id,
+                    start,
+                    end: start.plus_millis(3 * DAY_MS),
+                    notes: None,
+                    status: S::Confirmed,
+                    additional_drivers: vec![],
+                    pickup_branch: None,
+                    return_branch: None,
+                    extras: vec![],
+                };
+                let r = booking::create(db, admin, booked, policy, origin).await?;
+                let status = if n == 6 {
+                    S::NoShow
+                } else {
+                    S::CancelledByClient
+                };
+                let end = StatusChange {
+                    status,
+                    at: None,
+                    charges: vec![],
+                    inspection: None,
+                };
+                booking::change_status(db, admin, r.id, end, policy, origin).await?;
+                count += 1;
+                continue;
+            }
             _ if n == 4 => {
                 let block = NewBlock {
                     start: today.plus_millis(10 * DAY_MS + 8 * HOUR_MS),
@@ -517,6 +657,7 @@ async fn add_history(
             },
             pickup_branch: None,
             return_branch: None,
+            extras: with_extras(n + 1),
         };
         let r = booking::create(db, admin, booked, policy, origin).await?;
         if status == Some(S::Active) {
@@ -532,8 +673,9 @@ async fn add_history(
                 method: PaymentMethod::Card,
                 date: Some(start),
                 refund_due: false,
+                reason: None,
             };
-            booking::add_payment(db, admin, r.id, deposit, origin).await?;
+            billing::add_payment(db, admin, r.id, deposit, origin).await?;
         }
         count += 1;
     }

@@ -1902,7 +1902,7 @@ async fn payments_are_validated_and_refused_when_cancelled(engine: Engine) {
     );
     for amount in [
         json!(0),
-        json!(-5),
+        json!(-5.001),
         json!(10.005),
         json!("100"),
         Value::Null,
@@ -1948,7 +1948,22 @@ async fn payments_are_validated_and_refused_when_cancelled(engine: Engine) {
     let r = pay(&admin, &id, json!({"amount": 1000, "method": "cash"})).await;
     assert_eq!(r.status, 201, "{}", r.text);
 
-    // Cancelled and missed bookings take no payment.
+    // A refund (a negative payment) says why and gives back at most what was paid.
+    assert_invalid(
+        &pay(&admin, &id, json!({"amount": -5, "method": "cash"})).await,
+        "reason",
+    );
+    assert_invalid(
+        &pay(
+            &admin,
+            &id,
+            json!({"amount": -1000.01, "method": "cash", "reason": "x"}),
+        )
+        .await,
+        "amount",
+    );
+
+    // Closed bookings that owe nothing take no payment; a no-show owes its fee.
     move_ok(&admin, &id, json!({"status": "cancelled_by_client"})).await;
     let no_show = id_of(
         &book_ok(
@@ -1974,7 +1989,7 @@ async fn payments_are_validated_and_refused_when_cancelled(engine: Engine) {
         .await,
     );
     move_ok(&admin, &agency, json!({"status": "cancelled_by_agency"})).await;
-    for target in [&id, &no_show, &agency] {
+    for target in [&id, &agency] {
         for refund_due in [false, true] {
             let r = pay(
                 &admin,
@@ -1985,7 +2000,9 @@ async fn payments_are_validated_and_refused_when_cancelled(engine: Engine) {
             r.assert_error(409, "conflict");
         }
     }
-    assert_eq!(app.db.count("SELECT COUNT(*) FROM payments").await, 1);
+    let r = pay(&admin, &no_show, json!({"amount": 10, "method": "cash"})).await;
+    assert_eq!(r.status, 201, "the no-show fee is owed: {}", r.text);
+    assert_eq!(app.db.count("SELECT COUNT(*) FROM payments").await, 2);
 }
 
 // ---------------------------------------------------------------- lists

@@ -6,6 +6,7 @@ use super::{foreign_key_violation, unique_violation, Conn, Sql};
 use crate::domain::car::{plate_key, Car, CarStatus};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
+use crate::domain::rates::{CarRates, DayRates};
 use crate::domain::text::{contains_pattern, search_key};
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
@@ -336,4 +337,65 @@ pub async fn count_all(conn: &mut Conn) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cars")
         .fetch_one(conn)
         .await?)
+}
+
+#[derive(FromRow)]
+struct RatesRow {
+    daily_rate: i64,
+    weekly_rate: Option<i64>,
+    monthly_rate: Option<i64>,
+    deposit_amount: i64,
+    rate_seasons: String,
+}
+
+/// A car's rate plan and deposit.
+pub async fn rates(conn: &mut Conn, id: Id) -> AppResult<Option<CarRates>> {
+    let row: Option<RatesRow> = sqlx::query_as(
+        "SELECT daily_rate, weekly_rate, monthly_rate, deposit_amount, rate_seasons \
+         FROM cars WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        let seasons = serde_json::from_str(&r.rate_seasons)
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("corrupt car row: rate_seasons")))?;
+        Ok(CarRates {
+            base: DayRates {
+                daily: Money::from_cents(r.daily_rate),
+                weekly: r.weekly_rate.map(Money::from_cents),
+                monthly: r.monthly_rate.map(Money::from_cents),
+            },
+            seasons,
+            deposit: Money::from_cents(r.deposit_amount),
+        })
+    })
+    .transpose()
+}
+
+/// Replaces a car's rate plan and deposit (its daily rate included).
+pub async fn set_rates(
+    conn: &mut Conn,
+    id: Id,
+    rates: &CarRates,
+    at: Timestamp,
+    by: Id,
+) -> AppResult<()> {
+    let seasons = serde_json::to_string(&rates.seasons)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    sqlx::query(
+        "UPDATE cars SET daily_rate = $2, weekly_rate = $3, monthly_rate = $4, \
+         deposit_amount = $5, rate_seasons = $6, updated_at = $7, updated_by = $8 WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(rates.base.daily.cents())
+    .bind(rates.base.weekly.map(Money::cents))
+    .bind(rates.base.monthly.map(Money::cents))
+    .bind(rates.deposit.cents())
+    .bind(seasons)
+    .bind(at.millis())
+    .bind(by.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

@@ -4,14 +4,17 @@ use std::collections::HashMap;
 
 use sqlx::FromRow;
 
-use super::{inspections, overlap_violation, Conn, Sql};
+use super::{deposits, inspections, overlap_violation, Conn, Sql};
+use crate::domain::deposit::{Deposit, DepositMovement};
 use crate::domain::id::Id;
 use crate::domain::inspection::InspectionKind;
 use crate::domain::money::Money;
 use crate::domain::pricing::Charge;
+use crate::domain::rates::RatePlan;
 use crate::domain::reservation::{
     CarSummary, ClientSummary, Payment, PaymentDetails, Reservation, ReservationStatus,
 };
+use crate::domain::tax::{PriceBasis, Taxed, VatRate};
 use crate::domain::text::contains_pattern;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
@@ -21,7 +24,8 @@ const SELECT: &str = "SELECT r.id, r.reservation_number, r.car_id, r.client_id, 
      r.estimated_total, r.final_total, r.additional_charges, r.notes, r.reservation_date, \
      r.created_by, r.last_modified_at, r.last_modified_by, r.pickup_branch_id, \
      r.return_branch_id, r.turnaround_ms, r.included_km_per_day, r.extra_km_rate, \
-     r.review_required, \
+     r.review_required, r.rate_plan, r.extras, r.price_lines, r.price_basis, r.vat_rate_bp, \
+     r.net_total, r.tax_total, r.deposit_amount, r.fee, r.closed_at, \
      c.make AS car_make, c.model AS car_model, c.license_plate AS car_plate, \
      cl.first_name AS client_first_name, cl.last_name AS client_last_name, cl.phone AS client_phone \
      FROM reservations r JOIN cars c ON c.id = r.car_id JOIN clients cl ON cl.id = r.client_id";
@@ -52,6 +56,16 @@ struct Row {
     included_km_per_day: Option<i64>,
     extra_km_rate: i64,
     review_required: i64,
+    rate_plan: Option<String>,
+    extras: String,
+    price_lines: String,
+    price_basis: String,
+    vat_rate_bp: i64,
+    net_total: i64,
+    tax_total: i64,
+    deposit_amount: i64,
+    fee: Option<String>,
+    closed_at: Option<i64>,
     car_make: String,
     car_model: String,
     car_plate: String,
@@ -74,12 +88,23 @@ struct Related {
     payments: HashMap<String, Vec<Payment>>,
     drivers: HashMap<String, Vec<ClientSummary>>,
     inspections: inspections::InspectionsOf,
+    deposits: HashMap<String, Vec<DepositMovement>>,
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> AppResult<T> {
+    serde_json::from_str(text).map_err(|_| corrupt(what))
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> AppResult<String> {
+    serde_json::to_string(value).map_err(|e| AppError::Internal(e.into()))
 }
 
 impl Row {
     fn into_reservation(self, related: &mut Related) -> AppResult<Reservation> {
         let payments = related.payments.remove(&self.id).unwrap_or_default();
         let drivers = related.drivers.remove(&self.id).unwrap_or_default();
+        let movements = related.deposits.remove(&self.id).unwrap_or_default();
+        let deposit = Deposit::of(Money::from_cents(self.deposit_amount), movements);
         let mut inspection = |kind: InspectionKind| {
             related
                 .inspections
@@ -92,8 +117,14 @@ impl Row {
         let client_id = id(&self.client_id, "client_id")?;
         let estimated = Money::from_cents(self.estimated_total);
         let final_total = self.final_total.map(Money::from_cents);
-        let charges: Vec<Charge> = serde_json::from_str(&self.additional_charges)
-            .map_err(|_| corrupt("additional_charges"))?;
+        let charges: Vec<Charge> = from_json(&self.additional_charges, "additional_charges")?;
+        let daily_rate = Money::from_cents(self.daily_rate);
+        // Rows from before rate plans were priced at their daily rate alone.
+        let rate_plan = match &self.rate_plan {
+            Some(plan) => from_json(plan, "rate_plan")?,
+            None => RatePlan::flat(daily_rate),
+        };
+        let gross = final_total.unwrap_or(estimated);
         Ok(Reservation {
             id: id(&self.id, "id")?,
             reservation_number: self.reservation_number,
@@ -104,7 +135,7 @@ impl Row {
             actual_pickup_date: self.actual_pickup_at.map(Timestamp::from_millis),
             actual_return_date: self.actual_return_at.map(Timestamp::from_millis),
             status: self.status.parse().map_err(|_| corrupt("status"))?,
-            daily_rate: Money::from_cents(self.daily_rate),
+            daily_rate,
             estimated_total_cost: estimated,
             final_total_cost: final_total,
             additional_charges: charges,
@@ -113,7 +144,7 @@ impl Row {
             created_by: self.created_by.and_then(|s| s.parse().ok()),
             last_modified_at: Timestamp::from_millis(self.last_modified_at),
             last_modified_by: self.last_modified_by.and_then(|s| s.parse().ok()),
-            payment_details: PaymentDetails::settle(final_total.unwrap_or(estimated), payments),
+            payment_details: PaymentDetails::settle(gross, payments, deposit.captured),
             car: CarSummary {
                 id: car_id,
                 make: self.car_make,
@@ -135,6 +166,26 @@ impl Row {
             checkout_inspection: checkout,
             checkin_inspection: checkin,
             review_required: self.review_required != 0,
+            rate_plan,
+            extras: from_json(&self.extras, "extras")?,
+            price_basis: self
+                .price_basis
+                .parse()
+                .map_err(|_| corrupt("price_basis"))?,
+            vat_rate: VatRate(u32::try_from(self.vat_rate_bp).map_err(|_| corrupt("vat_rate_bp"))?),
+            price_lines: from_json(&self.price_lines, "price_lines")?,
+            totals: Taxed {
+                net: Money::from_cents(self.net_total),
+                tax: Money::from_cents(self.tax_total),
+                gross,
+            },
+            fee: self
+                .fee
+                .as_deref()
+                .map(|f| from_json(f, "fee"))
+                .transpose()?,
+            deposit,
+            closed_at: self.closed_at.map(Timestamp::from_millis),
         })
     }
 }
@@ -147,6 +198,7 @@ struct PaymentRow {
     transaction_at: i64,
     recorded_by: Option<String>,
     refund_due: i64,
+    reason: Option<String>,
 }
 
 /// The payments of the given reservations, in one query, grouped by reservation.
@@ -156,7 +208,7 @@ async fn payments_of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String,
         return Ok(grouped);
     }
     let mut sql = Sql::new(
-        "SELECT reservation_id, amount, method, transaction_at, recorded_by, refund_due \
+        "SELECT reservation_id, amount, method, transaction_at, recorded_by, refund_due, reason \
          FROM payments WHERE reservation_id IN ",
     );
     sql.bind_list(ids);
@@ -169,6 +221,7 @@ async fn payments_of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String,
             transaction_date: Timestamp::from_millis(r.transaction_at),
             recorded_by: r.recorded_by.and_then(|s| s.parse().ok()),
             refund_due: r.refund_due != 0,
+            reason: r.reason,
         };
         grouped.entry(r.reservation_id).or_default().push(payment);
     }
@@ -223,6 +276,7 @@ async fn assemble(conn: &mut Conn, rows: Vec<Row>) -> AppResult<Vec<Reservation>
         payments: payments_of(conn, &ids).await?,
         drivers: drivers_of(conn, &ids).await?,
         inspections: inspections::of(conn, &ids).await?,
+        deposits: deposits::of(conn, &ids).await?,
     };
     rows.into_iter()
         .map(|r| r.into_reservation(&mut related))
@@ -304,8 +358,10 @@ pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
          actual_pickup_at, actual_return_at, status, daily_rate, estimated_total, final_total, \
          additional_charges, notes, reservation_date, created_by, last_modified_at, last_modified_by, \
          pickup_branch_id, return_branch_id, turnaround_ms, included_km_per_day, extra_km_rate, \
-         review_required) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-         $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
+         review_required, rate_plan, extras, price_lines, price_basis, vat_rate_bp, net_total, \
+         tax_total, deposit_amount, fee, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+         $27, $28, $29, $30, $31, $32, $33, $34)",
     )
     .bind(r.id.to_string())
     .bind(&r.reservation_number)
@@ -331,6 +387,16 @@ pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     .bind(r.included_km_per_day)
     .bind(r.extra_km_rate.cents())
     .bind(i64::from(r.review_required))
+    .bind(to_json(&r.rate_plan)?)
+    .bind(to_json(&r.extras)?)
+    .bind(to_json(&r.price_lines)?)
+    .bind(basis_text(r.price_basis))
+    .bind(i64::from(r.vat_rate.0))
+    .bind(r.totals.net.cents())
+    .bind(r.totals.tax.cents())
+    .bind(r.deposit.required.cents())
+    .bind(r.fee.as_ref().map(to_json).transpose()?)
+    .bind(r.closed_at.map(Timestamp::millis))
     .execute(&mut *conn)
     .await
     .map_err(overlap_clash)?;
@@ -358,7 +424,14 @@ pub async fn replace_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> 
 }
 
 fn charges_json(charges: &[Charge]) -> AppResult<String> {
-    serde_json::to_string(charges).map_err(|e| AppError::Internal(e.into()))
+    to_json(&charges)
+}
+
+fn basis_text(basis: PriceBasis) -> &'static str {
+    match basis {
+        PriceBasis::Inclusive => "inclusive",
+        PriceBasis::Exclusive => "exclusive",
+    }
 }
 
 /// Writes every changeable field of `r` over the stored row; the additional drivers are
@@ -370,7 +443,9 @@ pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
          estimated_total = $10, final_total = $11, additional_charges = $12, notes = $13, \
          last_modified_at = $14, last_modified_by = $15, pickup_branch_id = $16, \
          return_branch_id = $17, turnaround_ms = $18, included_km_per_day = $19, \
-         extra_km_rate = $20, review_required = $21 WHERE id = $1",
+         extra_km_rate = $20, review_required = $21, rate_plan = $22, extras = $23, \
+         price_lines = $24, net_total = $25, tax_total = $26, deposit_amount = $27, fee = $28, \
+         closed_at = $29 WHERE id = $1",
     )
     .bind(r.id.to_string())
     .bind(r.car_id.to_string())
@@ -393,6 +468,14 @@ pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     .bind(r.included_km_per_day)
     .bind(r.extra_km_rate.cents())
     .bind(i64::from(r.review_required))
+    .bind(to_json(&r.rate_plan)?)
+    .bind(to_json(&r.extras)?)
+    .bind(to_json(&r.price_lines)?)
+    .bind(r.totals.net.cents())
+    .bind(r.totals.tax.cents())
+    .bind(r.deposit.required.cents())
+    .bind(r.fee.as_ref().map(to_json).transpose()?)
+    .bind(r.closed_at.map(Timestamp::millis))
     .execute(&mut *conn)
     .await
     .map_err(overlap_clash)?;
@@ -415,7 +498,7 @@ pub async fn insert_payment(
 ) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO payments (id, reservation_id, amount, method, transaction_at, recorded_by, \
-         refund_due, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         refund_due, created_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(Id::generate().to_string())
     .bind(reservation.to_string())
@@ -425,6 +508,7 @@ pub async fn insert_payment(
     .bind(p.recorded_by.map(|i| i.to_string()))
     .bind(i64::from(p.refund_due))
     .bind(at.millis())
+    .bind(p.reason.clone())
     .execute(conn)
     .await?;
     Ok(())
@@ -453,11 +537,20 @@ pub struct ReservationQuery {
     pub branch: Option<Id>,
     /// Only those whose review flag is (or is not) set.
     pub review_required: Option<bool>,
+    /// Only closed ones with money still owed (`true`), or closed and settled (`false`).
+    pub balance_due: Option<bool>,
     pub sort: Option<ReservationSort>,
     pub descending: bool,
     pub limit: i64,
     pub offset: i64,
 }
+
+/// What a closed reservation still owes is positive: its final cost less payments
+/// (refunds are negative) and the deposit captured.
+const BALANCE_DUE: &str = "(COALESCE(r.final_total, r.estimated_total) \
+     - COALESCE((SELECT SUM(p.amount) FROM payments p WHERE p.reservation_id = r.id), 0) \
+     - COALESCE((SELECT SUM(d.amount) FROM deposit_movements d \
+                 WHERE d.reservation_id = r.id AND d.kind = 'capture'), 0) > 0)";
 
 /// One page of reservations, with car and client, and how many match in all.
 pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reservation>, i64)> {
@@ -496,6 +589,11 @@ pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reser
         }
         if let Some(flag) = q.review_required {
             sql.push(" AND r.review_required = ").bind(i64::from(flag));
+        }
+        if let Some(owed) = q.balance_due {
+            sql.push(" AND r.closed_at IS NOT NULL AND ");
+            sql.push(if owed { "" } else { "NOT " });
+            sql.push(BALANCE_DUE);
         }
     };
     let mut count = Sql::new("SELECT COUNT(*) FROM reservations r");

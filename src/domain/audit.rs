@@ -36,6 +36,14 @@ pub enum AuditAction {
     UploadInspectionPhoto,
     DeleteInspectionPhoto,
     ResolveReview,
+    UpdateCarRates,
+    CreateExtra,
+    UpdateExtra,
+    DeleteExtra,
+    WaiveFee,
+    RecordDeposit,
+    IssueInvoice,
+    IssueCreditNote,
 }
 
 impl AuditAction {
@@ -70,6 +78,14 @@ impl AuditAction {
             AuditAction::UploadInspectionPhoto => "UPLOAD_INSPECTION_PHOTO",
             AuditAction::DeleteInspectionPhoto => "DELETE_INSPECTION_PHOTO",
             AuditAction::ResolveReview => "RESOLVE_REVIEW",
+            AuditAction::UpdateCarRates => "UPDATE_CAR_RATES",
+            AuditAction::CreateExtra => "CREATE_EXTRA",
+            AuditAction::UpdateExtra => "UPDATE_EXTRA",
+            AuditAction::DeleteExtra => "DELETE_EXTRA",
+            AuditAction::WaiveFee => "WAIVE_FEE",
+            AuditAction::RecordDeposit => "RECORD_DEPOSIT",
+            AuditAction::IssueInvoice => "ISSUE_INVOICE",
+            AuditAction::IssueCreditNote => "ISSUE_CREDIT_NOTE",
         }
     }
 }
@@ -82,6 +98,7 @@ pub enum EntityType {
     Client,
     Reservation,
     Branch,
+    Extra,
 }
 
 impl EntityType {
@@ -92,12 +109,13 @@ impl EntityType {
             EntityType::Client => "Client",
             EntityType::Reservation => "Reservation",
             EntityType::Branch => "Branch",
+            EntityType::Extra => "Extra",
         }
     }
 }
 
 /// Every action, for checking a filter.
-pub const ACTIONS: [AuditAction; 29] = [
+pub const ACTIONS: [AuditAction; 37] = [
     AuditAction::LoginSuccess,
     AuditAction::LoginAttemptFailure,
     AuditAction::Logout,
@@ -127,6 +145,14 @@ pub const ACTIONS: [AuditAction; 29] = [
     AuditAction::UploadInspectionPhoto,
     AuditAction::DeleteInspectionPhoto,
     AuditAction::ResolveReview,
+    AuditAction::UpdateCarRates,
+    AuditAction::CreateExtra,
+    AuditAction::UpdateExtra,
+    AuditAction::DeleteExtra,
+    AuditAction::WaiveFee,
+    AuditAction::RecordDeposit,
+    AuditAction::IssueInvoice,
+    AuditAction::IssueCreditNote,
 ];
 
 impl std::str::FromStr for AuditAction {
@@ -150,10 +176,11 @@ impl std::str::FromStr for EntityType {
             EntityType::Client,
             EntityType::Reservation,
             EntityType::Branch,
+            EntityType::Extra,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)
-        .ok_or_else(|| "must be one of: Car, Client, User, Reservation, Branch".into())
+        .ok_or_else(|| "must be one of: Car, Client, User, Reservation, Branch, Extra".into())
     }
 }
 

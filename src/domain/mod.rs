@@ -2,16 +2,19 @@
 //! so every rule can be unit-tested on its own.
 
 pub mod audit;
+pub mod billing;
 pub mod block;
 pub mod branch;
 pub mod car;
 pub mod client;
 pub mod dashboard;
 pub mod date;
+pub mod deposit;
 pub mod driver;
 pub mod extras;
 pub mod id;
 pub mod inspection;
+pub mod invoice;
 pub mod money;
 pub mod password;
 pub mod pricing;

@@ -17,7 +17,7 @@ const MAX_CENTS: i64 = 1_000_000_000_000;
 impl Money {
     pub const ZERO: Money = Money(0);
 
-    pub fn from_cents(cents: i64) -> Self {
+    pub const fn from_cents(cents: i64) -> Self {
         Money(cents)
     }
 

@@ -1,77 +1,135 @@
-//! A price, line by line: the rental days by rate and season, the extras, each line's
-//! tax, the totals and the deposit. A quote and the booking made from it hold the same
-//! lines.
+//! A price, line by line: the rental days by rate and season, the extras, fees and
+//! charges, each line's tax, the totals and the deposit. A quote and the booking made from
+//! it hold the same lines.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::extras::ExtraTerms;
+use super::extras::ChosenExtra;
+use super::invoice::Language;
 use super::money::Money;
-use super::pricing::{billable_days, Overflow};
+use super::pricing::{billable_days, Charge, Overflow};
 use super::rates::{rental_lines, RatePlan, RentalLine, Tier};
-use super::tax::{TaxPolicy, Taxed};
+use super::tax::{PriceBasis, TaxPolicy, Taxed, VatRate};
 use super::time::Timestamp;
 
-/// What a line of a price is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// What a line charges for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum LineKind {
+    /// Days at one rate (one tier, one season).
     Rental,
+    /// An extra from the catalogue, with its quantity.
     Extra,
+    /// A cancellation or no-show fee.
+    Fee,
+    /// A charge added at return (by the agent, for distance or for fuel).
+    Charge,
 }
 
-/// One line of a price.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// One priced line; `net + tax = gross`, and the price as entered is kept exactly (the
+/// gross when prices include tax, the net when they do not).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct QuoteLine {
     pub kind: LineKind,
     pub label: String,
-    /// Days for a rental line, units for an extra.
+    /// Days for a rental line, units for an extra, 1 otherwise.
     pub quantity: i64,
-    /// The price of one day or one unit for the whole rental, as entered (see `basis`).
+    /// The price of one day or one unit, as entered (with or without tax, per the basis).
     pub unit_price: Money,
     pub net: Money,
     pub tax: Money,
     pub gross: Money,
 }
 
-/// A whole price.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Quote {
-    pub start: Timestamp,
-    pub end: Timestamp,
-    pub billable_days: i64,
+/// Lines and their totals, which are the sums of the rounded lines.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Priced {
     pub lines: Vec<QuoteLine>,
-    /// The sums of the lines.
     pub total: Taxed,
-    /// Held at pick-up, returned at the end; not part of the total.
-    pub deposit: Money,
 }
 
-/// What a quote is made from.
-#[derive(Debug, Clone)]
-pub struct QuoteRequest<'a> {
+impl Priced {
+    /// Sums the lines.
+    pub fn of(lines: Vec<QuoteLine>) -> Result<Priced, Overflow> {
+        let total = lines
+            .iter()
+            .try_fold(Taxed::default(), |sum, l| sum.checked_add(l.taxed()))
+            .ok_or(Overflow)?;
+        Ok(Priced { lines, total })
+    }
+}
+
+impl QuoteLine {
+    fn new(
+        kind: LineKind,
+        label: String,
+        quantity: i64,
+        unit_price: Money,
+        amount: Money,
+        tax: TaxPolicy,
+    ) -> QuoteLine {
+        let t = tax.apply(amount);
+        QuoteLine {
+            kind,
+            label,
+            quantity,
+            unit_price,
+            net: t.net,
+            tax: t.tax,
+            gross: t.gross,
+        }
+    }
+
+    /// The line's amounts.
+    pub fn taxed(&self) -> Taxed {
+        Taxed {
+            net: self.net,
+            tax: self.tax,
+            gross: self.gross,
+        }
+    }
+
+    /// A charge added at return, taxed like every price.
+    pub fn charge(charge: &Charge, tax: TaxPolicy) -> QuoteLine {
+        QuoteLine::new(
+            LineKind::Charge,
+            charge.label.clone(),
+            1,
+            charge.amount,
+            charge.amount,
+            tax,
+        )
+    }
+
+    /// A fee line (cancellation or no-show); `amount` is zero once waived.
+    pub fn fee(label: String, amount: Money, tax: TaxPolicy) -> QuoteLine {
+        QuoteLine::new(LineKind::Fee, label, 1, amount, amount, tax)
+    }
+}
+
+/// What a booking is priced with, frozen into it at booking.
+#[derive(Debug, Clone, Copy)]
+pub struct Terms<'a> {
     pub plan: &'a RatePlan,
-    pub start: Timestamp,
-    pub end: Timestamp,
-    pub grace_minutes: u32,
-    pub timezone: chrono_tz::Tz,
-    /// Each chosen extra with its quantity.
-    pub extras: &'a [(ExtraTerms, i64)],
+    pub extras: &'a [ChosenExtra],
     pub tax: TaxPolicy,
-    pub deposit: Money,
+    pub grace_minutes: u32,
+    /// The agency's time zone: seasons are calendar days there.
+    pub timezone: chrono_tz::Tz,
+    pub language: Language,
 }
 
-fn rental_label(line: &RentalLine) -> String {
-    let days = if line.days == 1 { "jour" } else { "jours" };
-    let mut label = format!(
-        "Location : {} {days} × {}",
-        line.days,
-        line.day_rate.fixed()
-    );
+fn rental_label(line: &RentalLine, language: Language) -> String {
+    let (rental, day, days, week, month) = match language {
+        Language::Fr => ("Location :", "jour", "jours", "tarif semaine", "tarif mois"),
+        Language::En => ("Rental:", "day", "days", "weekly rate", "monthly rate"),
+    };
+    let unit = if line.days == 1 { day } else { days };
+    let mut label = format!("{rental} {} {unit} × {}", line.days, line.day_rate.fixed());
     match line.tier {
-        Tier::Weekly => label.push_str(", tarif semaine"),
-        Tier::Monthly => label.push_str(", tarif mois"),
+        Tier::Weekly => label.push_str(&format!(", {week}")),
+        Tier::Monthly => label.push_str(&format!(", {month}")),
         Tier::Daily => {}
     }
     if let Some(season) = &line.season {
@@ -80,71 +138,73 @@ fn rental_label(line: &RentalLine) -> String {
     label
 }
 
-fn taxed_line(
-    kind: LineKind,
-    label: String,
-    quantity: i64,
-    unit_price: Money,
-    amount: Money,
-    tax: TaxPolicy,
-) -> QuoteLine {
-    let t = tax.apply(amount);
-    QuoteLine {
-        kind,
-        label,
-        quantity,
-        unit_price,
-        net: t.net,
-        tax: t.tax,
-        gross: t.gross,
-    }
-}
-
-/// Prices a rental line by line.
-pub fn quote(r: &QuoteRequest<'_>) -> Result<Quote, Overflow> {
-    let days = billable_days(r.start, r.end, r.grace_minutes);
+/// The days and extras of a rental over `[start, end)`: the billable days and their lines.
+pub fn rental(
+    terms: &Terms<'_>,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<(i64, Vec<QuoteLine>), Overflow> {
+    let days = billable_days(start, end, terms.grace_minutes);
     let mut lines = Vec::new();
-    for line in rental_lines(r.plan, r.start, days, r.timezone)? {
-        let label = rental_label(&line);
-        lines.push(taxed_line(
+    for line in rental_lines(terms.plan, start, days, terms.timezone)? {
+        let label = rental_label(&line, terms.language);
+        lines.push(QuoteLine::new(
             LineKind::Rental,
             label,
             line.days,
             line.day_rate,
             line.amount,
-            r.tax,
+            terms.tax,
         ));
     }
-    for (extra, quantity) in r.extras {
-        let unit = extra.unit_cost(days)?;
-        let amount = extra.cost(*quantity, days)?;
-        let label = format!("{} × {quantity}", extra.name);
-        lines.push(taxed_line(
+    for chosen in terms.extras {
+        let extra = &chosen.terms;
+        let label = format!("{} × {}", extra.name, chosen.quantity);
+        lines.push(QuoteLine::new(
             LineKind::Extra,
             label,
-            *quantity,
-            unit,
-            amount,
-            r.tax,
+            chosen.quantity,
+            extra.unit_cost(days)?,
+            extra.cost(chosen.quantity, days)?,
+            terms.tax,
         ));
     }
-    let total = lines
-        .iter()
-        .try_fold(Taxed::default(), |sum, l| {
-            sum.checked_add(Taxed {
-                net: l.net,
-                tax: l.tax,
-                gross: l.gross,
-            })
-        })
-        .ok_or(Overflow)?;
+    Ok((days, lines))
+}
+
+/// A price given before booking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub billable_days: i64,
+    pub price_basis: PriceBasis,
+    pub vat_rate: VatRate,
+    pub lines: Vec<QuoteLine>,
+    pub total: Taxed,
+    /// The security deposit held at pick-up, apart from the price.
+    pub deposit: Money,
+}
+
+/// Prices `[start, end)` with `terms`: exactly the lines a booking of it would hold.
+pub fn quote(
+    terms: &Terms<'_>,
+    start: Timestamp,
+    end: Timestamp,
+    deposit: Money,
+) -> Result<Quote, Overflow> {
+    let (days, lines) = rental(terms, start, end)?;
+    let priced = Priced::of(lines)?;
     Ok(Quote {
-        start: r.start,
-        end: r.end,
+        start,
+        end,
         billable_days: days,
-        lines,
-        total,
-        deposit: r.deposit,
+        price_basis: terms.tax.basis,
+        vat_rate: VatRate(terms.tax.rate_basis_points),
+        lines: priced.lines,
+        total: priced.total,
+        deposit,
     })
 }
 
@@ -154,12 +214,31 @@ mod tests {
 
     use super::*;
     use crate::domain::date::Date;
-    use crate::domain::extras::ExtraPricing;
+    use crate::domain::extras::{ExtraPricing, ExtraTerms};
     use crate::domain::rates::{DayRates, SeasonRates};
     use crate::domain::tax::PriceBasis;
 
     fn at(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap()
+    }
+
+    fn chosen(terms: ExtraTerms, quantity: i64) -> ChosenExtra {
+        ChosenExtra {
+            extra_id: crate::domain::id::Id::generate(),
+            terms,
+            quantity,
+        }
+    }
+
+    fn terms<'a>(plan: &'a RatePlan, extras: &'a [ChosenExtra], tax: TaxPolicy) -> Terms<'a> {
+        Terms {
+            plan,
+            extras,
+            tax,
+            grace_minutes: 60,
+            timezone: chrono_tz::UTC,
+            language: Language::Fr,
+        }
     }
 
     const VAT: TaxPolicy = TaxPolicy {
@@ -176,17 +255,13 @@ mod tests {
             price: Money::from_cents(3_000),
             cap: Some(Money::from_cents(15_000)),
         };
-        let extras = [(seat, 2)];
-        let q = quote(&QuoteRequest {
-            plan: &plan,
-            start: at("2026-12-01T09:00:00Z"),
-            end: at("2026-12-04T09:00:00Z"),
-            grace_minutes: 60,
-            timezone: chrono_tz::UTC,
-            extras: &extras,
-            tax: VAT,
-            deposit: Money::from_cents(500_000),
-        })
+        let extras = [chosen(seat, 2)];
+        let q = quote(
+            &terms(&plan, &extras, VAT),
+            at("2026-12-01T09:00:00Z"),
+            at("2026-12-04T09:00:00Z"),
+            Money::from_cents(500_000),
+        )
         .unwrap();
         assert_eq!(q.billable_days, 3);
         let labels: Vec<_> = q.lines.iter().map(|l| l.label.as_str()).collect();
@@ -229,7 +304,7 @@ mod tests {
                     },
                 }],
             };
-            let extras: Vec<(ExtraTerms, i64)> = (0..rng.gen_range(0..4))
+            let extras: Vec<ChosenExtra> = (0..rng.gen_range(0..4))
                 .map(|_| {
                     let terms = ExtraTerms {
                         name: "E".into(),
@@ -241,7 +316,7 @@ mod tests {
                         price: money(&mut rng),
                         cap: rng.gen_bool(0.5).then(|| money(&mut rng)),
                     };
-                    (terms, rng.gen_range(1..4))
+                    chosen(terms, rng.gen_range(1..4))
                 })
                 .collect();
             let start = at("2026-01-01T08:00:00Z").plus_millis(rng.gen_range(0..300) * 86_400_000);
@@ -254,17 +329,7 @@ mod tests {
                 },
                 rate_basis_points: rng.gen_range(0..3_000),
             };
-            let q = quote(&QuoteRequest {
-                plan: &plan,
-                start,
-                end,
-                grace_minutes: 60,
-                timezone: chrono_tz::UTC,
-                extras: &extras,
-                tax,
-                deposit: Money::ZERO,
-            })
-            .unwrap();
+            let q = quote(&terms(&plan, &extras, tax), start, end, Money::ZERO).unwrap();
             let sum =
                 |f: fn(&QuoteLine) -> Money| q.lines.iter().map(|l| f(l).cents()).sum::<i64>();
             assert_eq!(sum(|l| l.net), q.total.net.cents());

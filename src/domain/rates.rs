@@ -16,7 +16,7 @@ pub const MONTHLY_FROM_DAYS: i64 = 28;
 
 /// The day rates of one period: the daily rate, and the cheaper day rates of long rentals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DayRates {
     pub daily: Money,
     /// For rentals of 7 days or more; none: the daily rate.
@@ -60,7 +60,7 @@ impl DayRates {
 
 /// A period of the calendar with its own rates, e.g. summer or the holidays.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SeasonRates {
     pub name: String,
     /// The first day of the season.
@@ -177,6 +177,87 @@ pub fn check_seasons(mut seasons: Vec<SeasonRates>) -> Result<Vec<SeasonRates>, 
     Ok(seasons)
 }
 
+/// Most seasons one car's plan may have.
+pub const MAX_SEASONS: usize = 24;
+
+/// A car's rate plan and security deposit, as an admin sets them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CarRates {
+    /// The rates outside every season; `base.daily` is the car's `dailyRate`.
+    pub base: DayRates,
+    #[serde(default)]
+    pub seasons: Vec<SeasonRates>,
+    /// Held at pick-up, apart from the price.
+    pub deposit: Money,
+}
+
+fn check_day_rates(rates: &DayRates, at: &str) -> Result<(), (String, String)> {
+    let positive = |m: Money, name: &str| {
+        if m > Money::ZERO {
+            Ok(())
+        } else {
+            Err((format!("{at}.{name}"), "must be positive".to_owned()))
+        }
+    };
+    positive(rates.daily, "daily")?;
+    if let Some(weekly) = rates.weekly {
+        positive(weekly, "weekly")?;
+        if weekly > rates.daily {
+            return Err((
+                format!("{at}.weekly"),
+                "must not be above the daily rate".into(),
+            ));
+        }
+    }
+    if let Some(monthly) = rates.monthly {
+        positive(monthly, "monthly")?;
+        if monthly > rates.weekly.unwrap_or(rates.daily) {
+            return Err((
+                format!("{at}.monthly"),
+                "must not be above the weekly (or daily) rate".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl CarRates {
+    /// Checks every rule of a plan and returns it with its seasons in date order; an error
+    /// names the field at fault (`seasons[1].rates.weekly`).
+    pub fn check(mut self) -> Result<CarRates, (String, String)> {
+        check_day_rates(&self.base, "base")?;
+        if self.deposit < Money::ZERO {
+            return Err(("deposit".into(), "must not be negative".into()));
+        }
+        if self.seasons.len() > MAX_SEASONS {
+            return Err(("seasons".into(), format!("at most {MAX_SEASONS} seasons")));
+        }
+        let mut names = std::collections::HashSet::new();
+        for (n, season) in self.seasons.iter_mut().enumerate() {
+            season.name = super::text::clean_text(&season.name, 60)
+                .map_err(|e| (format!("seasons[{n}].name"), e))?;
+            if !names.insert(season.name.to_lowercase()) {
+                return Err((
+                    format!("seasons[{n}].name"),
+                    "another season has this name".into(),
+                ));
+            }
+            check_day_rates(&season.rates, &format!("seasons[{n}].rates"))?;
+        }
+        self.seasons = check_seasons(self.seasons).map_err(|e| ("seasons".to_owned(), e))?;
+        Ok(self)
+    }
+
+    /// The plan a booking is priced with.
+    pub fn plan(&self) -> RatePlan {
+        RatePlan {
+            base: self.base,
+            seasons: self.seasons.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +354,36 @@ mod tests {
         let casa = rental_lines(&plan(), start, 1, chrono_tz::Africa::Casablanca).unwrap();
         assert_eq!(utc[0].season, None);
         assert_eq!(casa[0].season.as_deref(), Some("Été"));
+    }
+
+    #[test]
+    fn a_plan_is_checked_field_by_field() {
+        let good = CarRates {
+            base: plan().base,
+            seasons: plan().seasons,
+            deposit: money(500_000),
+        };
+        assert_eq!(good.clone().check().unwrap().plan(), plan());
+        let field = |rates: CarRates| rates.check().unwrap_err().0;
+        let mut dear_week = good.clone();
+        dear_week.base.weekly = Some(money(30_001));
+        assert_eq!(field(dear_week), "base.weekly");
+        let mut dear_month = good.clone();
+        dear_month.seasons[0].rates.monthly = Some(money(35_001));
+        assert_eq!(field(dear_month), "seasons[0].rates.monthly");
+        let mut free = good.clone();
+        free.base.daily = Money::ZERO;
+        assert_eq!(field(free), "base.daily");
+        let mut twice = good.clone();
+        let mut copy = twice.seasons[0].clone();
+        copy.first_day = d("2027-07-01");
+        copy.last_day = d("2027-07-02");
+        copy.name = "été".into();
+        twice.seasons.push(copy);
+        assert_eq!(field(twice), "seasons[1].name");
+        let mut negative = good;
+        negative.deposit = money(-1);
+        assert_eq!(field(negative), "deposit");
     }
 
     #[test]

@@ -5,10 +5,16 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use super::billing::Fee;
+use super::deposit::Deposit;
+use super::extras::ChosenExtra;
 use super::id::Id;
 use super::inspection::Inspection;
 use super::money::Money;
 use super::pricing::Charge;
+use super::quote::QuoteLine;
+use super::rates::RatePlan;
+use super::tax::{PriceBasis, TaxPolicy, Taxed, VatRate};
 use super::time::Timestamp;
 
 /// Where a reservation stands in its life cycle.
@@ -47,6 +53,14 @@ impl ReservationStatus {
             CancelledByAgency => "cancelled_by_agency",
             NoShow => "no_show",
         }
+    }
+
+    /// No move leaves these statuses.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            Completed | CancelledByClient | CancelledByAgency | NoShow
+        )
     }
 
     /// Dates, car and client may change only before pick-up.
@@ -137,6 +151,8 @@ pub struct Payment {
     pub recorded_by: Option<Id>,
     /// The payment was accepted beyond what is owed: the difference is to be refunded.
     pub refund_due: bool,
+    /// Why money was refunded (a refund is a negative amount).
+    pub reason: Option<String>,
 }
 
 /// The money side of a reservation, derived from its payments.
@@ -149,15 +165,22 @@ pub struct PaymentDetails {
     /// The date of the latest payment.
     pub transaction_date: Option<Timestamp>,
     pub payments: Vec<Payment>,
+    /// The part of the security deposit captured, which settles the bill without being a
+    /// payment.
+    pub deposit_applied: Money,
+    /// What the agency owes the client back: paid and captured beyond what is due.
+    pub refund_owed: Money,
 }
 
 impl PaymentDetails {
-    /// Sums `payments` against `due`.
-    pub fn settle(due: Money, payments: Vec<Payment>) -> Self {
+    /// Sums `payments` and the captured deposit against `due`.
+    pub fn settle(due: Money, payments: Vec<Payment>, deposit_applied: Money) -> Self {
         let paid = payments.iter().map(|p| p.amount.cents()).sum::<i64>();
         let refund_due = payments.iter().any(|p| p.refund_due);
-        let remaining = due.cents() - paid;
+        let remaining = due.cents() - paid - deposit_applied.cents();
         PaymentDetails {
+            deposit_applied,
+            refund_owed: Money::from_cents((-remaining).max(0)),
             amount_paid: Money::from_cents(paid),
             remaining: Money::from_cents(if refund_due {
                 remaining
@@ -236,6 +259,37 @@ pub struct Reservation {
     pub checkin_inspection: Option<Inspection>,
     /// New damage was noted at return and nobody has resolved it yet.
     pub review_required: bool,
+    /// The rate plan the booking is priced with, frozen at booking (a new car brings its own).
+    pub rate_plan: RatePlan,
+    /// The extras chosen, each with the catalogue's terms as they were when chosen.
+    pub extras: Vec<ChosenExtra>,
+    /// Whether the prices entered include VAT, frozen at booking.
+    pub price_basis: PriceBasis,
+    /// The VAT rate in percent, frozen at booking.
+    pub vat_rate: VatRate,
+    /// What the reservation owes now, line by line: the booked days and extras; after the
+    /// return, the days as they happened with the return's charges; after a cancellation
+    /// or no-show, the fee if any.
+    pub price_lines: Vec<QuoteLine>,
+    /// The sums of `priceLines`; `totals.gross` is `finalTotalCost` once closed, else
+    /// `estimatedTotalCost`.
+    pub totals: Taxed,
+    /// The cancellation or no-show fee, waived or not.
+    pub fee: Option<Fee>,
+    /// The security deposit and its ledger.
+    pub deposit: Deposit,
+    /// When the reservation reached a final status (completed, cancelled, no-show).
+    pub closed_at: Option<Timestamp>,
+}
+
+impl Reservation {
+    /// The tax rule the booking is priced with.
+    pub fn tax(&self) -> TaxPolicy {
+        TaxPolicy {
+            basis: self.price_basis,
+            rate_basis_points: self.vat_rate.0,
+        }
+    }
 }
 
 /// Most additional drivers one reservation may name.
@@ -316,20 +370,36 @@ mod tests {
             transaction_date: Timestamp::from_millis(cents),
             recorded_by: None,
             refund_due,
+            reason: None,
         };
         let details = PaymentDetails::settle(
             Money::from_cents(10_000),
             vec![pay(3_000, false), pay(2_050, false)],
+            Money::from_cents(1_000),
         );
         assert_eq!(details.amount_paid.cents(), 5_050);
-        assert_eq!(details.remaining.cents(), 4_950);
+        assert_eq!(
+            details.remaining.cents(),
+            3_950,
+            "the captured deposit counts"
+        );
         assert_eq!(
             details.transaction_date,
             Some(Timestamp::from_millis(3_000))
         );
-        let over = PaymentDetails::settle(Money::from_cents(10_000), vec![pay(12_000, true)]);
+        let over = PaymentDetails::settle(
+            Money::from_cents(10_000),
+            vec![pay(12_000, true)],
+            Money::ZERO,
+        );
         assert_eq!(over.remaining.cents(), -2_000);
-        let none = PaymentDetails::settle(Money::from_cents(10_000), vec![]);
+        assert_eq!(over.refund_owed.cents(), 2_000);
+        let cancelled = PaymentDetails::settle(Money::ZERO, vec![pay(5_000, false)], Money::ZERO);
+        assert_eq!(
+            (cancelled.remaining.cents(), cancelled.refund_owed.cents()),
+            (0, 5_000)
+        );
+        let none = PaymentDetails::settle(Money::from_cents(10_000), vec![], Money::ZERO);
         assert_eq!(
             (none.remaining.cents(), none.transaction_date),
             (10_000, None)

@@ -6,12 +6,12 @@
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::money::Money;
 
 /// Whether the prices the agency enters include the tax.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PriceBasis {
     /// Prices are what the client pays; the tax is inside them.
@@ -41,7 +41,7 @@ pub struct TaxPolicy {
 }
 
 /// A line's or a total's amounts before tax, of tax, and with tax.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Taxed {
     pub net: Money,
     pub tax: Money,
@@ -92,6 +92,37 @@ impl TaxPolicy {
     }
 }
 
+/// A VAT rate in basis points, shown as a percentage (`2000` is `20`, `550` is `5.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[schema(value_type = f64)]
+pub struct VatRate(pub u32);
+
+impl Serialize for VatRate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Money::from_cents(i64::from(self.0)).serialize(s)
+    }
+}
+
+impl std::str::FromStr for VatRate {
+    type Err = String;
+
+    /// A percentage with at most two decimals, from 0 to 100.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bp = Money::parse_decimal(s.trim())?.cents();
+        u32::try_from(bp)
+            .ok()
+            .filter(|bp| *bp <= 10_000)
+            .map(VatRate)
+            .ok_or_else(|| "must be a percentage from 0 to 100".into())
+    }
+}
+
+impl std::fmt::Display for VatRate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        Money::from_cents(i64::from(self.0)).fmt(f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +136,16 @@ mod tests {
 
     fn amounts(t: Taxed) -> (i64, i64, i64) {
         (t.net.cents(), t.tax.cents(), t.gross.cents())
+    }
+
+    #[test]
+    fn vat_rates_are_percentages_with_two_decimals() {
+        assert_eq!("20".parse::<VatRate>(), Ok(VatRate(2_000)));
+        assert_eq!("5.5".parse::<VatRate>(), Ok(VatRate(550)));
+        assert!("100.01".parse::<VatRate>().is_err());
+        assert!("-1".parse::<VatRate>().is_err());
+        assert!("7.125".parse::<VatRate>().is_err());
+        assert_eq!(serde_json::to_string(&VatRate(550)).unwrap(), "5.5");
     }
 
     #[test]

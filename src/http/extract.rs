@@ -156,6 +156,24 @@ impl<S: Send + Sync> FromRequestParts<S> for BlockPath {
     }
 }
 
+/// A reservation and one of its invoices, from `/api/reservations/{id}/invoices/{invoiceId}`.
+pub struct InvoicePath {
+    pub reservation: Id,
+    pub invoice: Id,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for InvoicePath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let params = path_params(parts).await?;
+        Ok(InvoicePath {
+            reservation: path_id(param(&params, "id")?)?,
+            invoice: path_id(param(&params, "invoiceId")?)?,
+        })
+    }
+}
+
 /// An inspection of a reservation, and one of its photos when the path names one:
 /// `/api/reservations/{id}/inspections/{kind}/photos[/{photoId}]`.
 pub struct InspectionPath {

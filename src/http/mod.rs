@@ -2,13 +2,16 @@
 
 mod audit;
 mod auth;
+mod billing;
 mod blocks;
 mod branches;
 mod cars;
 mod clients;
 mod dashboard;
 pub mod extract;
+mod extras;
 mod fields;
+mod invoices;
 mod managers;
 mod metrics;
 mod middleware;
@@ -87,10 +90,13 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             cars::upload_image,
             cars::delete_image
         ))
+        .routes(routes!(billing::get_rates, billing::set_rates))
         .routes(routes!(blocks::list, blocks::create))
         .routes(routes!(blocks::get, blocks::update, blocks::delete))
         .routes(routes!(branches::list, branches::create))
         .routes(routes!(branches::get, branches::update, branches::delete))
+        .routes(routes!(extras::list, extras::create))
+        .routes(routes!(extras::get, extras::update, extras::delete))
         .routes(routes!(clients::list, clients::create))
         .routes(routes!(clients::get, clients::update, clients::delete))
         .routes(routes!(reservations::of_client))
@@ -101,7 +107,14 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             reservations::delete
         ))
         .routes(routes!(reservations::change_status))
-        .routes(routes!(reservations::add_payment))
+        .routes(routes!(billing::add_payment))
+        .routes(routes!(billing::record_deposit))
+        .routes(routes!(billing::waive_fee))
+        .routes(routes!(billing::quote))
+        .routes(routes!(invoices::invoice))
+        .routes(routes!(invoices::list))
+        .routes(routes!(invoices::document))
+        .routes(routes!(invoices::credit_note))
         .routes(routes!(reservations::resolve_review))
         .routes(routes!(reservations::upload_inspection_photo))
         .routes(routes!(

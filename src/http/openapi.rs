@@ -118,6 +118,7 @@ impl Modify for SessionCookie {
         (name = "managers", description = "Manager accounts (admins only)"),
         (name = "cars", description = "The fleet, car photos, and blocks (maintenance and other time out of service)"),
         (name = "branches", description = "The agency's offices"),
+        (name = "extras", description = "The extras catalogue (child seat, GPS, insurance, …)"),
         (name = "clients", description = "Customers"),
         (name = "reservations", description = "Bookings, the rental life cycle with its inspections, payments"),
         (name = "dashboard", description = "Today's board"),

@@ -14,6 +14,7 @@ use super::fields::{optional, optional_notes, required, Mode};
 use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::reservations::{ReservationQuery, ReservationSort};
+use crate::domain::billing::FeePolicy;
 use crate::domain::driver::DriverPolicy;
 use crate::domain::id::Id;
 use crate::domain::inspection::{
@@ -21,21 +22,22 @@ use crate::domain::inspection::{
 };
 use crate::domain::money::Money;
 use crate::domain::pricing::{Charge, ChargeSource};
-use crate::domain::reservation::{PaymentMethod, Reservation, ReservationStatus};
+use crate::domain::reservation::{Reservation, ReservationStatus};
+use crate::domain::tax::{PriceBasis, TaxPolicy};
 use crate::domain::text::clean_text;
 use crate::domain::time::Timestamp;
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
-use crate::services::reservations::{
-    self, BookingChanges, NewBooking, NewPayment, RentalPolicy, StatusChange,
-};
+use crate::services::billing::ExtraRequest;
+use crate::services::reservations::{self, BookingChanges, NewBooking, RentalPolicy, StatusChange};
 
 const SORTS: &[(&str, ReservationSort)] = &[
     ("startDate", ReservationSort::StartDate),
     ("reservationDate", ReservationSort::ReservationDate),
 ];
 
-fn policy(state: &AppState) -> RentalPolicy {
+pub(super) fn policy(state: &AppState) -> RentalPolicy {
+    let config = &state.config;
     RentalPolicy {
         grace_minutes: state.config.grace_minutes,
         drivers: DriverPolicy {
@@ -44,6 +46,21 @@ fn policy(state: &AppState) -> RentalPolicy {
         },
         turnaround_minutes: state.config.turnaround_minutes,
         fuel_charge_per_eighth: state.config.fuel_charge_per_eighth,
+        tax: TaxPolicy {
+            basis: if config.prices_include_tax {
+                PriceBasis::Inclusive
+            } else {
+                PriceBasis::Exclusive
+            },
+            rate_basis_points: config.vat_rate.0,
+        },
+        fees: FeePolicy {
+            free_cancellation_hours: config.free_cancellation_hours,
+            cancellation: config.cancellation_fee,
+            no_show: config.no_show_fee,
+        },
+        timezone: config.timezone,
+        language: config.language,
     }
 }
 
@@ -75,6 +92,7 @@ fn parse_instant(raw: String) -> Result<Timestamp, String> {
         ("overdue" = Option<bool>, Query, description = "true: active and past their end date"),
         ("branch" = Option<Id>, Query, description = "Picked up or returned at this branch"),
         ("reviewRequired" = Option<bool>, Query, description = "true: new damage at return awaits review"),
+        ("balanceDue" = Option<bool>, Query, description = "true: closed (completed, cancelled, no-show) with money still owed; false: closed and settled"),
         ("sort" = Option<String>, Query, pattern = "^-?(startDate|reservationDate)$", description = "One of startDate, reservationDate; - for descending")
     ),
     responses(
@@ -109,6 +127,7 @@ pub async fn list(
             .map(|_| Timestamp::now()),
         branch: params.parsed("branch")?,
         review_required: params.bool("reviewRequired")?,
+        balance_due: params.bool("balanceDue")?,
         sort: Some(sort.field),
         descending,
         limit: page.per_page,
@@ -209,8 +228,29 @@ pub struct ReservationBody {
     #[schema(value_type = Option<Id>, required = false)]
     return_branch_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Vec<ExtraItem>, required = false, max_items = 20)]
+    extras: Option<Option<Vec<ExtraItem>>>,
+    #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, required = false, ignore)]
     status: Option<Option<String>>,
+}
+
+/// An extra from the catalogue, chosen with a quantity.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExtraItem {
+    extra_id: Id,
+    #[schema(minimum = 1, maximum = 20)]
+    quantity: i64,
+}
+
+impl ExtraItem {
+    fn request(&self) -> ExtraRequest {
+        ExtraRequest {
+            extra: self.extra_id,
+            quantity: self.quantity,
+        }
+    }
 }
 
 /// A new booking (the schema of a create; the body is read as a [`ReservationBody`]).
@@ -238,6 +278,9 @@ pub struct ReservationCreate {
     /// Default: the pick-up branch. Another branch makes a one-way rental.
     #[schema(required = false)]
     return_branch_id: Option<Id>,
+    /// Extras from the catalogue, each once, with their terms frozen into the booking.
+    #[schema(required = false, nullable = false, max_items = 20)]
+    extras: Option<Vec<ExtraItem>>,
 }
 
 fn parse_changes(body: ReservationBody, mode: Mode, errors: &mut FieldErrors) -> BookingChanges {
@@ -259,6 +302,9 @@ fn parse_changes(body: ReservationBody, mode: Mode, errors: &mut FieldErrors) ->
         }),
         return_branch: optional(errors, "returnBranchId", body.return_branch_id, |b| {
             parse_id(b).map(Some)
+        }),
+        extras: required(errors, Mode::Update, "extras", body.extras, |items| {
+            Ok(items.iter().map(ExtraItem::request).collect())
         }),
     }
 }
@@ -318,6 +364,7 @@ pub async fn create(
         additional_drivers: changes.additional_drivers.unwrap_or_default(),
         pickup_branch: changes.pickup_branch.flatten(),
         return_branch: changes.return_branch.flatten(),
+        extras: changes.extras.unwrap_or_default(),
     };
     let created =
         reservations::create(&state.db, &staff.actor(), booking, policy(&state), &origin).await?;
@@ -557,80 +604,6 @@ pub async fn change_status(
     )
     .await?;
     Ok(Json(updated))
-}
-
-/// A payment received.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schema(as = PaymentRequest)]
-#[schema(example = json!({"amount": 870.5, "method": "card"}))]
-pub struct PaymentBody {
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Money, required = true, exclusive_minimum = 0)]
-    amount: Option<Option<serde_json::Value>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = PaymentMethod, required = true)]
-    method: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<Timestamp>, required = false)]
-    transaction_date: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = bool, required = false)]
-    refund_due: Option<Option<bool>>,
-}
-
-#[utoipa::path(
-    post,
-    operation_id = "addPayment",
-    path = "/api/reservations/{id}/payments",
-    tag = "reservations",
-    summary = "Record a payment",
-    request_body = PaymentBody,
-    security(("session" = [])),
-    params(("id" = Id, Path, description = "Document id")),
-    responses(
-        (status = 201, description = "Recorded", body = Reservation),
-        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
-        (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 404, description = "No such document", body = ErrorBody),
-        (status = 409, description = "The reservation is cancelled or a no-show", body = ErrorBody),
-        (status = 415, description = "The body is not JSON", body = ErrorBody),
-        (status = 413, description = "The body is too large", body = ErrorBody),
-        (status = 422, description = "Invalid data, or more than is owed without refundDue", body = ErrorBody),
-        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
-    )
-)]
-pub async fn add_payment(
-    State(state): State<AppState>,
-    staff: Staff,
-    PathId(id): PathId,
-    ClientOrigin(origin): ClientOrigin,
-    JsonBody(body): JsonBody<PaymentBody>,
-) -> AppResult<impl IntoResponse> {
-    let mut errors = FieldErrors::default();
-    let e = &mut errors;
-    let amount = required(e, Mode::Create, "amount", body.amount, |v| {
-        Money::parse_positive(&v)
-    });
-    let method = required(e, Mode::Create, "method", body.method, |m| m.parse());
-    let date = optional(e, "transactionDate", body.transaction_date, |s| {
-        parse_instant(s).map(Some)
-    })
-    .flatten();
-    let refund_due = required(e, Mode::Update, "refundDue", body.refund_due, Ok).unwrap_or(false);
-    errors.finish()?;
-    let (Some(amount), Some(method)) = (amount, method) else {
-        return Err(AppError::BadRequest("missing fields".into()));
-    };
-    let payment = NewPayment {
-        amount,
-        method,
-        date,
-        refund_due,
-    };
-    let updated =
-        reservations::add_payment(&state.db, &staff.actor(), id, payment, &origin).await?;
-    Ok((StatusCode::CREATED, Json(updated)))
 }
 
 #[utoipa::path(

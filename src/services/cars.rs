@@ -8,6 +8,7 @@ use crate::db::{branches, car_images, cars, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::car::{manual_status_change, Car, CarChanges, CarStatus};
 use crate::domain::id::Id;
+use crate::domain::rates::CarRates;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
@@ -208,4 +209,40 @@ pub async fn image(
         .await?
         .ok_or_else(missing)?;
     Ok(ImageReply::Image(image))
+}
+
+/// A car's rate plan and deposit.
+pub async fn rates(db: &Database, id: Id) -> AppResult<CarRates> {
+    let mut conn = db.read().await?;
+    cars::rates(&mut conn, id).await?.ok_or_else(not_found)
+}
+
+/// Replaces a car's rate plan and deposit. Bookings keep the plan they were made with.
+pub async fn set_rates(
+    db: &Database,
+    actor: &Actor,
+    id: Id,
+    rates: CarRates,
+    origin: &Origin,
+) -> AppResult<CarRates> {
+    let rates = rates
+        .check()
+        .map_err(|(field, problem)| AppError::invalid_field(&field, problem))?;
+    let input = (rates, actor.clone(), origin.clone());
+    db.write_with(input, move |conn, (rates, actor, origin)| {
+        Box::pin(async move {
+            let before = cars::rates(conn, id).await?.ok_or_else(not_found)?;
+            if before == rates {
+                return Ok(before);
+            }
+            cars::set_rates(conn, id, &rates, Timestamp::now(), actor.id).await?;
+            let change = Change::new(AuditAction::UpdateCarRates, Some(&actor))
+                .entity(EntityType::Car, id)
+                .before(&before)
+                .after(&rates);
+            audit::record(conn, &origin, change).await?;
+            Ok(rates)
+        })
+    })
+    .await
 }

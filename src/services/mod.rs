@@ -4,12 +4,15 @@
 
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod blocks;
 pub mod branches;
 pub mod cars;
 pub mod clients;
 pub mod dashboard;
+pub mod extras;
 pub mod hashing;
+pub mod invoices;
 pub mod photos;
 pub mod reservations;
 pub mod staff;

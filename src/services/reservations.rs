@@ -6,24 +6,30 @@ use chrono::Datelike;
 use serde_json::json;
 
 use super::audit::{self, Change};
+use super::billing::{choose_extras, move_deposit, reprice, DepositRequest, ExtraRequest};
 use super::cars::ImageReply;
 use super::{Actor, Origin};
 use crate::db::reservations::{Hold, ReservationQuery};
 use crate::db::{blocks, branches, cars, clients, inspections, reservations, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
+use crate::domain::billing::{fee_on, FeePolicy};
 use crate::domain::car::{Car, CarStatus};
 use crate::domain::date::Date;
+use crate::domain::deposit::{Deposit, DepositKind};
 use crate::domain::driver::{check_driver, DriverPolicy};
 use crate::domain::id::Id;
 use crate::domain::inspection::{
     check_reading, new_damage, return_charges, InspectionKind, MileageTerms, Reading, MAX_PHOTOS,
 };
+use crate::domain::invoice::Language;
 use crate::domain::money::Money;
-use crate::domain::pricing::{billable_days, final_total, rental_cost, Charge, Overflow};
+use crate::domain::pricing::{billable_days, Charge};
+use crate::domain::quote::LineKind;
 use crate::domain::reservation::{
-    self, reservation_number, CarSummary, ClientSummary, Payment, PaymentDetails, PaymentMethod,
-    Reservation, ReservationStatus, MAX_ADDITIONAL_DRIVERS,
+    self, reservation_number, CarSummary, ClientSummary, PaymentDetails, Reservation,
+    ReservationStatus, MAX_ADDITIONAL_DRIVERS,
 };
+use crate::domain::tax::{TaxPolicy, Taxed, VatRate};
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
@@ -36,6 +42,13 @@ pub struct RentalPolicy {
     pub turnaround_minutes: u32,
     /// Charge per eighth of a tank missing at return.
     pub fuel_charge_per_eighth: Money,
+    /// How prices hold VAT, for new bookings (a booking keeps the rule it was made with).
+    pub tax: TaxPolicy,
+    pub fees: FeePolicy,
+    /// The agency's time zone: seasons are its calendar days.
+    pub timezone: chrono_tz::Tz,
+    /// The language of price-line labels.
+    pub language: Language,
 }
 
 impl RentalPolicy {
@@ -58,6 +71,7 @@ pub struct NewBooking {
     pub pickup_branch: Option<Id>,
     /// `None`: the pick-up branch.
     pub return_branch: Option<Id>,
+    pub extras: Vec<ExtraRequest>,
 }
 
 /// Changes to a booking before pick-up; `None` leaves a field as it is.
@@ -71,6 +85,8 @@ pub struct BookingChanges {
     pub additional_drivers: Option<Vec<Id>>,
     pub pickup_branch: Option<Option<Id>>,
     pub return_branch: Option<Option<Id>>,
+    /// The whole new list of extras.
+    pub extras: Option<Vec<ExtraRequest>>,
 }
 
 /// A move in the life cycle.
@@ -83,21 +99,8 @@ pub struct StatusChange {
     pub inspection: Option<Reading>,
 }
 
-/// A payment as recorded at the desk.
-#[derive(Debug, Clone)]
-pub struct NewPayment {
-    pub amount: Money,
-    pub method: PaymentMethod,
-    pub date: Option<Timestamp>,
-    pub refund_due: bool,
-}
-
-fn not_found() -> AppError {
+pub(super) fn not_found() -> AppError {
     AppError::not_found("reservation")
-}
-
-fn too_large(_: Overflow) -> AppError {
-    AppError::invalid_field("dailyRate", "the total is too large")
 }
 
 pub async fn get(db: &Database, id: Id) -> AppResult<Reservation> {
@@ -227,11 +230,14 @@ pub async fn create(
             let return_branch = existing_branch(conn, b.return_branch, "returnBranchId")
                 .await?
                 .or(pickup_branch);
+            let rates = cars::rates(conn, car.id)
+                .await?
+                .ok_or_else(|| AppError::not_found("car"))?;
+            let extras = choose_extras(conn, &b.extras, &[]).await?;
             let now = Timestamp::now();
             let year = chrono::Utc::now().year();
             let sequence = reservations::next_number(conn, year).await?;
-            let days = billable_days(b.start, b.end, policy.grace_minutes);
-            let reservation = Reservation {
+            let mut reservation = Reservation {
                 id: Id::generate(),
                 reservation_number: reservation_number(year, sequence),
                 car_id: car.id,
@@ -242,7 +248,7 @@ pub async fn create(
                 actual_return_date: None,
                 status: b.status,
                 daily_rate: car.daily_rate,
-                estimated_total_cost: rental_cost(days, car.daily_rate).map_err(too_large)?,
+                estimated_total_cost: Money::ZERO,
                 final_total_cost: None,
                 additional_charges: Vec::new(),
                 notes: b.notes.clone(),
@@ -250,7 +256,7 @@ pub async fn create(
                 created_by: Some(actor.id),
                 last_modified_at: now,
                 last_modified_by: Some(actor.id),
-                payment_details: PaymentDetails::settle(Money::ZERO, Vec::new()),
+                payment_details: PaymentDetails::settle(Money::ZERO, Vec::new(), Money::ZERO),
                 car: CarSummary {
                     id: car.id,
                     make: car.make,
@@ -272,7 +278,17 @@ pub async fn create(
                 checkout_inspection: None,
                 checkin_inspection: None,
                 review_required: false,
+                rate_plan: rates.plan(),
+                extras,
+                price_basis: policy.tax.basis,
+                vat_rate: VatRate(policy.tax.rate_basis_points),
+                price_lines: Vec::new(),
+                totals: Taxed::default(),
+                fee: None,
+                deposit: Deposit::of(rates.deposit, Vec::new()),
+                closed_at: None,
             };
+            reprice(&mut reservation, policy)?;
             reservations::insert(conn, &reservation).await?;
             let created = reservations::find(conn, reservation.id)
                 .await?
@@ -287,8 +303,9 @@ pub async fn create(
     .await
 }
 
-/// Changes dates, car, client or notes before pick-up; availability and the estimate are
-/// checked again. A new car brings its current daily rate; new dates keep the booked rate.
+/// Changes dates, car, client, extras or notes before pick-up; availability and the
+/// estimate are checked again. A new car brings its current rate plan and deposit; new
+/// dates keep the booked plan, and extras kept keep their booked terms.
 pub async fn update(
     db: &Database,
     actor: &Actor,
@@ -310,6 +327,11 @@ pub async fn update(
             let mut after = before.clone();
             if let Some(car) = c.car.filter(|car| *car != before.car_id) {
                 let car = bookable_car(conn, car).await?;
+                let rates = cars::rates(conn, car.id)
+                    .await?
+                    .ok_or_else(|| AppError::not_found("car"))?;
+                after.rate_plan = rates.plan();
+                after.deposit.required = rates.deposit;
                 after.car_id = car.id;
                 after.daily_rate = car.daily_rate;
                 after.included_km_per_day = car.included_km_per_day;
@@ -336,14 +358,16 @@ pub async fn update(
             if let Some(notes) = &c.notes {
                 after.notes.clone_from(notes);
             }
+            if let Some(asked) = &c.extras {
+                after.extras = choose_extras(conn, asked, &before.extras).await?;
+            }
             check_period(after.start_date, after.end_date)?;
             // The turnaround a booking was made with stays; a change does not shorten it.
             let until = after
                 .end_date
                 .plus_millis(after.turnaround_minutes * 60_000);
             ensure_free(conn, after.car_id, after.start_date, until, Some(id)).await?;
-            let days = billable_days(after.start_date, after.end_date, policy.grace_minutes);
-            after.estimated_total_cost = rental_cost(days, after.daily_rate).map_err(too_large)?;
+            reprice(&mut after, policy)?;
             if after == before {
                 return Ok(before);
             }
@@ -399,6 +423,7 @@ pub async fn change_status(
                 ReservationStatus::Active => {
                     pick_up(conn, &before, at, &m, policy, actor.id).await?;
                     after.actual_pickup_date = Some(at);
+                    hold_deposit(conn, &before, at, actor.id).await?;
                     Some(CarStatus::Rented)
                 }
                 ReservationStatus::Completed => {
@@ -416,8 +441,22 @@ pub async fn change_status(
                         "a no-show can be recorded only once the start has passed",
                     ));
                 }
+                ReservationStatus::CancelledByClient | ReservationStatus::NoShow => {
+                    after.fee = fee_on(
+                        policy.fees,
+                        m.status,
+                        before.start_date,
+                        now,
+                        first_day_rate(&before),
+                    );
+                    None
+                }
                 _ => None,
             };
+            if m.status.is_final() {
+                after.closed_at = Some(now);
+            }
+            reprice(&mut after, policy)?;
             reservations::update(conn, &after).await?;
             if let Some(status) = car_status {
                 cars::set_status(conn, before.car_id, status, now, Some(actor.id)).await?;
@@ -599,12 +638,29 @@ async fn give_back(
         odometer = Some(reading.odometer_km);
     }
     after.actual_return_date = Some(at);
-    after.final_total_cost = Some(
-        final_total(days, after.daily_rate, &charges)
-            .map_err(|_| AppError::invalid_field("additionalCharges", "the total is too large"))?,
-    );
     after.additional_charges = charges;
     cars::record_reading(conn, after.car_id, odometer, after.return_branch_id).await
+}
+
+/// The rate of the booking's first day: what a one-day fee costs.
+fn first_day_rate(r: &Reservation) -> Money {
+    r.price_lines
+        .iter()
+        .find(|l| l.kind == LineKind::Rental)
+        .map_or(r.daily_rate, |l| l.unit_price)
+}
+
+/// Holds the booking's deposit at pick-up, if the car asks for one.
+async fn hold_deposit(conn: &mut Conn, r: &Reservation, at: Timestamp, by: Id) -> AppResult<()> {
+    if r.deposit.required <= r.deposit.outstanding {
+        return Ok(());
+    }
+    let hold = DepositRequest {
+        kind: DepositKind::Hold,
+        amount: None,
+        reason: Some("pick-up".into()),
+    };
+    move_deposit(conn, r, &hold, at, by).await
 }
 
 /// Marks the damage found at return as dealt with; `resolution` says how (kept in the
@@ -643,52 +699,6 @@ pub async fn resolve_review(
     .await
 }
 
-/// Records a payment. Paying more than is owed is refused unless marked as a refund due.
-pub async fn add_payment(
-    db: &Database,
-    actor: &Actor,
-    id: Id,
-    payment: NewPayment,
-    origin: &Origin,
-) -> AppResult<Reservation> {
-    let input = (payment, actor.clone(), origin.clone());
-    db.write_with(input, move |conn, (p, actor, origin)| {
-        Box::pin(async move {
-            let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
-            if matches!(
-                before.status,
-                ReservationStatus::CancelledByClient | ReservationStatus::CancelledByAgency | ReservationStatus::NoShow
-            ) {
-                return Err(AppError::conflict(format!("a reservation that is {} takes no payment", before.status)));
-            }
-            let remaining = before.payment_details.remaining;
-            if p.amount > remaining && !p.refund_due {
-                return Err(AppError::invalid_field(
-                    "amount",
-                    format!("is more than the remaining balance ({remaining}); set refundDue to accept it"),
-                ));
-            }
-            let now = Timestamp::now();
-            let recorded = Payment {
-                amount: p.amount,
-                method: p.method,
-                transaction_date: p.date.unwrap_or(now),
-                recorded_by: Some(actor.id),
-                refund_due: p.refund_due,
-            };
-            reservations::insert_payment(conn, id, &recorded, now).await?;
-            let after = reservations::find(conn, id).await?.ok_or_else(not_found)?;
-            let change = Change::new(AuditAction::AddPayment, Some(&actor))
-                .entity(EntityType::Reservation, id)
-                .before(&before)
-                .after(&after);
-            audit::record(conn, &origin, change).await?;
-            Ok(after)
-        })
-    })
-    .await
-}
-
 /// Deletes a reservation that is not in progress, with its payments.
 pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> AppResult<()> {
     let input = (actor.clone(), origin.clone());
@@ -698,6 +708,11 @@ pub async fn delete(db: &Database, actor: &Actor, id: Id, origin: &Origin) -> Ap
             if before.status == ReservationStatus::Active {
                 return Err(AppError::conflict(
                     "an active rental cannot be deleted; return the car first",
+                ));
+            }
+            if crate::db::invoices::any_for(conn, id).await? {
+                return Err(AppError::conflict(
+                    "an invoiced reservation is kept for the accounts; it cannot be deleted",
                 ));
             }
             reservations::delete(conn, id).await?;

@@ -1,0 +1,3 @@
+//! Printable documents rendered from frozen snapshots.
+
+pub mod invoice;
