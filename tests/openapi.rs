@@ -67,6 +67,8 @@ const CONTRACT: &[&str] = &[
     "GET /api/reservations/{id}/inspections/{kind}/photos/{photoId}",
     "DELETE /api/reservations/{id}/inspections/{kind}/photos/{photoId}",
     "GET /api/dashboard",
+    "GET /api/reports/revenue",
+    "GET /api/reports/utilisation",
     "GET /api/audit",
     "GET /api/meta",
     "GET /healthz",

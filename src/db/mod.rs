@@ -18,6 +18,7 @@ pub mod extras;
 pub mod inspections;
 pub mod invoices;
 pub mod login_attempts;
+pub mod reports;
 pub mod reservations;
 pub mod sessions;
 mod sql;

@@ -20,6 +20,7 @@ pub mod password;
 pub mod pricing;
 pub mod quote;
 pub mod rates;
+pub mod report;
 pub mod reservation;
 pub mod tax;
 pub mod text;

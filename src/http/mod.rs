@@ -17,6 +17,7 @@ mod metrics;
 mod middleware;
 pub mod openapi;
 mod ops;
+mod reports;
 mod reservations;
 
 use std::sync::Arc;
@@ -122,6 +123,8 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
             reservations::delete_inspection_photo
         ))
         .routes(routes!(dashboard::board))
+        .routes(routes!(reports::revenue))
+        .routes(routes!(reports::utilisation))
         .routes(routes!(audit::list))
         .routes(routes!(ops::meta))
         .routes(routes!(ops::healthz))

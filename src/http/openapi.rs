@@ -122,6 +122,7 @@ impl Modify for SessionCookie {
         (name = "clients", description = "Customers"),
         (name = "reservations", description = "Bookings, the rental life cycle with its inspections, payments"),
         (name = "dashboard", description = "Today's board"),
+        (name = "reports", description = "Revenue and utilisation, as JSON or CSV"),
         (name = "audit", description = "The audit trail (admins only)"),
         (name = "operations", description = "Meta, health, readiness, metrics"),
     )

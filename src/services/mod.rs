@@ -14,6 +14,7 @@ pub mod extras;
 pub mod hashing;
 pub mod invoices;
 pub mod photos;
+pub mod reports;
 pub mod reservations;
 pub mod staff;
 

@@ -453,8 +453,13 @@ pub async fn change_status(
                 }
                 _ => None,
             };
+            // Revenue counts a rental on the day it came back, even when recorded later.
             if m.status.is_final() {
-                after.closed_at = Some(now);
+                after.closed_at = Some(if m.status == ReservationStatus::Completed {
+                    at
+                } else {
+                    now
+                });
             }
             reprice(&mut after, policy)?;
             reservations::update(conn, &after).await?;
