@@ -116,14 +116,12 @@ impl Deposit {
                 _ => ("amount", "must be positive".into()),
             });
         }
-        if kind != DepositKind::Hold && amount > self.outstanding {
-            return Err((
-                "amount",
-                format!(
-                    "is more than the deposit outstanding ({})",
-                    self.outstanding
-                ),
-            ));
+        if amount > available {
+            let limit = match kind {
+                DepositKind::Hold => "the required deposit still to hold",
+                _ => "the deposit outstanding",
+            };
+            return Err(("amount", format!("is more than {limit} ({available})")));
         }
         Ok(amount)
     }
@@ -211,6 +209,13 @@ mod tests {
         assert!(
             held.check(DepositKind::Hold, None, None).is_ok(),
             "the rest of the required deposit"
+        );
+        assert_eq!(
+            held.check(DepositKind::Hold, Some(Money::from_cents(499_901)), None)
+                .unwrap_err()
+                .0,
+            "amount",
+            "no more than the required deposit"
         );
     }
 

@@ -48,6 +48,16 @@ impl Tier {
 }
 
 impl DayRates {
+    /// The tier whose rate actually applies: a missing monthly rate falls back to the
+    /// weekly one, a missing weekly rate to the daily one.
+    pub fn effective(&self, tier: Tier) -> Tier {
+        match tier {
+            Tier::Monthly if self.monthly.is_some() => Tier::Monthly,
+            Tier::Monthly | Tier::Weekly if self.weekly.is_some() => Tier::Weekly,
+            _ => Tier::Daily,
+        }
+    }
+
     /// The day rate of `tier`, falling back to the next shorter tier that has one.
     pub fn rate(&self, tier: Tier) -> Money {
         match tier {
@@ -145,7 +155,7 @@ pub fn rental_lines(
             _ => lines.push(RentalLine {
                 days: 1,
                 day_rate: rate,
-                tier,
+                tier: rates.effective(tier),
                 season: name,
                 amount: Money::ZERO,
             }),
@@ -318,6 +328,12 @@ mod tests {
             ..only_daily
         };
         assert_eq!(no_monthly.rate(Tier::Monthly), money(90));
+        assert_eq!(no_monthly.effective(Tier::Monthly), Tier::Weekly);
+        assert_eq!(
+            only_daily.effective(Tier::Weekly),
+            Tier::Daily,
+            "no weekly label without a weekly rate"
+        );
     }
 
     #[test]

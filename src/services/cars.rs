@@ -8,6 +8,7 @@ use crate::db::{branches, car_images, cars, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::car::{manual_status_change, Car, CarChanges, CarStatus};
 use crate::domain::id::Id;
+use crate::domain::money::Money;
 use crate::domain::rates::CarRates;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
@@ -40,6 +41,21 @@ async fn check_branches(conn: &mut Conn, car: &Car) -> AppResult<()> {
         }
     }
     Ok(())
+}
+
+/// A new daily rate must keep the car's rate plan valid (weekly and monthly day rates
+/// no dearer than it).
+async fn check_daily_rate(conn: &mut Conn, id: Id, daily: Money) -> AppResult<()> {
+    let Some(mut rates) = cars::rates(conn, id).await? else {
+        return Ok(());
+    };
+    rates.base.daily = daily;
+    rates.check().map(|_| ()).map_err(|(field, problem)| {
+        AppError::invalid_field(
+            "dailyRate",
+            format!("would break the rate plan ({field} {problem}); change the plan first"),
+        )
+    })
 }
 
 /// Adds a car. Its status may not start as `rented`.
@@ -80,6 +96,9 @@ pub async fn update(
                 return Ok(before);
             }
             check_branches(conn, &after).await?;
+            if after.daily_rate != before.daily_rate {
+                check_daily_rate(conn, id, after.daily_rate).await?;
+            }
             after.updated_at = Timestamp::now();
             after.updated_by = Some(actor.id);
             cars::update(conn, &after).await?;
