@@ -58,21 +58,6 @@ pub enum ChargeSource {
 #[error("the amount is too large")]
 pub struct Overflow;
 
-/// Days × daily rate.
-pub fn rental_cost(days: i64, daily_rate: Money) -> Result<Money, Overflow> {
-    daily_rate.checked_mul(days).ok_or(Overflow)
-}
-
-/// Days × daily rate, plus every additional charge.
-pub fn final_total(days: i64, daily_rate: Money, charges: &[Charge]) -> Result<Money, Overflow> {
-    charges
-        .iter()
-        .try_fold(rental_cost(days, daily_rate)?, |total, c| {
-            total.checked_add(c.amount)
-        })
-        .ok_or(Overflow)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,27 +116,5 @@ mod tests {
             ),
             2
         );
-    }
-
-    #[test]
-    fn totals_add_charges_exactly() {
-        let rate = Money::from_cents(25_050);
-        let charges = [
-            Charge {
-                label: "Carburant".into(),
-                amount: Money::from_cents(12_075),
-                source: ChargeSource::Agent,
-            },
-            Charge {
-                label: "Retard".into(),
-                amount: Money::from_cents(10),
-                source: ChargeSource::Agent,
-            },
-        ];
-        assert_eq!(
-            final_total(3, rate, &charges).unwrap().cents(),
-            3 * 25_050 + 12_075 + 10
-        );
-        assert_eq!(rental_cost(i64::MAX, rate), Err(Overflow));
     }
 }
