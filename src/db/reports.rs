@@ -1,4 +1,7 @@
-//! What the reports read: closed rentals with their totals, and the cars.
+//! What the reports read, summed by the database: closed reservations' totals over a
+//! window (a range scan of `reservations_closed`), and each car's rented and blocked time.
+
+use std::collections::HashMap;
 
 use sqlx::FromRow;
 
@@ -6,63 +9,90 @@ use super::Conn;
 use crate::domain::dashboard::Window;
 use crate::domain::id::Id;
 use crate::domain::money::Money;
-use crate::domain::report::ClosedRental;
+use crate::domain::report::Sums;
 use crate::domain::tax::Taxed;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
-#[derive(FromRow)]
-struct ClosedRow {
-    closed_at: i64,
-    car_id: String,
-    make: String,
-    model: String,
-    license_plate: String,
-    branch_id: Option<String>,
-    branch_name: Option<String>,
-    net_total: i64,
-    tax_total: i64,
-    gross_total: i64,
-}
-
 fn corrupt() -> AppError {
-    AppError::Internal(anyhow::anyhow!("corrupt reservation row in a report"))
+    AppError::Internal(anyhow::anyhow!("corrupt row in a report"))
 }
 
-/// The reservations closed in `window` (returned, cancelled or no-show), with what they
-/// came to; the index on `closed_at` keeps this a range scan.
-pub async fn closed_in(conn: &mut Conn, window: Window) -> AppResult<Vec<ClosedRental>> {
-    let rows: Vec<ClosedRow> = sqlx::query_as(
-        "SELECT r.closed_at, r.car_id, c.make, c.model, c.license_plate, \
-         r.pickup_branch_id AS branch_id, b.name AS branch_name, r.net_total, r.tax_total, \
-         COALESCE(r.final_total, 0) AS gross_total \
-         FROM reservations r JOIN cars c ON c.id = r.car_id \
-         LEFT JOIN branches b ON b.id = r.pickup_branch_id \
-         WHERE r.closed_at >= $1 AND r.closed_at < $2",
-    )
+#[derive(FromRow)]
+struct SumRow {
+    key: Option<String>,
+    label: Option<String>,
+    reservations: i64,
+    net: i64,
+    tax: i64,
+    gross: i64,
+}
+
+impl SumRow {
+    fn sums(&self) -> Sums {
+        Sums {
+            reservations: self.reservations,
+            total: Taxed {
+                net: Money::from_cents(self.net),
+                tax: Money::from_cents(self.tax),
+                gross: Money::from_cents(self.gross),
+            },
+        }
+    }
+}
+
+const SUMS: &str = "COUNT(*) AS reservations, \
+     CAST(COALESCE(SUM(r.net_total), 0) AS BIGINT) AS net, \
+     CAST(COALESCE(SUM(r.tax_total), 0) AS BIGINT) AS tax, \
+     CAST(COALESCE(SUM(COALESCE(r.final_total, 0)), 0) AS BIGINT) AS gross";
+
+/// The sums of the reservations closed in `window`.
+pub async fn closed_sums(conn: &mut Conn, window: Window) -> AppResult<Sums> {
+    let row: SumRow = sqlx::query_as(&format!(
+        "SELECT NULL AS key, NULL AS label, {SUMS} FROM reservations r \
+         WHERE r.closed_at >= $1 AND r.closed_at < $2"
+    ))
+    .bind(window.start.millis())
+    .bind(window.end.millis())
+    .fetch_one(conn)
+    .await?;
+    Ok(row.sums())
+}
+
+/// The sums of the reservations closed in `window` per car (`by_car`) or per pick-up
+/// branch, with a label; a rental without a branch has key and label `None`.
+pub async fn closed_sums_by(
+    conn: &mut Conn,
+    window: Window,
+    by_car: bool,
+) -> AppResult<Vec<(Option<String>, String, Sums)>> {
+    // Sum first (from the covering index alone), then label the few groups.
+    let (key, label, join) = if by_car {
+        (
+            "car_id",
+            "c.make || ' ' || c.model || ' ' || c.license_plate",
+            "JOIN cars c ON c.id = s.key",
+        )
+    } else {
+        (
+            "pickup_branch_id",
+            "b.name",
+            "LEFT JOIN branches b ON b.id = s.key",
+        )
+    };
+    let rows: Vec<SumRow> = sqlx::query_as(&format!(
+        "SELECT s.key, {label} AS label, s.reservations, s.net, s.tax, s.gross FROM \
+         (SELECT r.{key} AS key, {SUMS} FROM reservations r \
+          WHERE r.closed_at >= $1 AND r.closed_at < $2 GROUP BY r.{key}) s {join}"
+    ))
     .bind(window.start.millis())
     .bind(window.end.millis())
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(ClosedRental {
-                closed_at: Timestamp::from_millis(r.closed_at),
-                car: r.car_id.parse().map_err(|_| corrupt())?,
-                car_label: format!("{} {} {}", r.make, r.model, r.license_plate),
-                branch: r
-                    .branch_id
-                    .map(|b| b.parse().map_err(|_| corrupt()))
-                    .transpose()?,
-                branch_label: r.branch_name,
-                total: Taxed {
-                    net: Money::from_cents(r.net_total),
-                    tax: Money::from_cents(r.tax_total),
-                    gross: Money::from_cents(r.gross_total),
-                },
-            })
-        })
-        .collect()
+    Ok(rows
+        .iter()
+        .map(|r| (r.key.clone(), r.label.clone().unwrap_or_default(), r.sums()))
+        .collect())
 }
 
 /// Every car with its label, by make, model and plate.
@@ -80,4 +110,53 @@ pub async fn cars(conn: &mut Conn) -> AppResult<Vec<(Id, String)>> {
             ))
         })
         .collect()
+}
+
+/// `[start, end)` cut to the window `[$1, $2)`, in SQL both engines read the same way.
+fn overlap(start: &str, end: &str) -> String {
+    format!(
+        "(CASE WHEN {end} < $2 THEN {end} ELSE $2 END) - (CASE WHEN {start} > $1 THEN {start} ELSE $1 END)"
+    )
+}
+
+/// Runs a `car_id, milliseconds` query with `binds` as `$1, $2, …`.
+async fn per_car(conn: &mut Conn, sql: &str, binds: &[i64]) -> AppResult<HashMap<Id, i64>> {
+    let mut query = sqlx::query_as(sql);
+    for value in binds {
+        query = query.bind(*value);
+    }
+    let rows: Vec<(String, i64)> = query.fetch_all(conn).await?;
+    rows.into_iter()
+        .map(|(id, ms)| Ok((id.parse().map_err(|_| corrupt())?, ms)))
+        .collect()
+}
+
+/// Each car's time out on rentals within `window`: returned ones from pick-up to return,
+/// those still out from pick-up to `now`.
+pub async fn rented_ms(
+    conn: &mut Conn,
+    window: Window,
+    now: Timestamp,
+) -> AppResult<HashMap<Id, i64>> {
+    let pickup = "COALESCE(actual_pickup_at, start_at)";
+    let back = "(CASE WHEN status = 'active' THEN $3 ELSE actual_return_at END)";
+    let sql = format!(
+        "SELECT car_id, CAST(SUM({}) AS BIGINT) FROM reservations \
+         WHERE ((status = 'completed' AND actual_return_at > $1) OR status = 'active') \
+         AND {pickup} < $2 AND {back} > $1 AND {back} > {pickup} GROUP BY car_id",
+        overlap(pickup, back)
+    );
+    let binds = [window.start.millis(), window.end.millis(), now.millis()];
+    per_car(conn, &sql, &binds).await
+}
+
+/// Each car's blocked time within `window` (an open block runs to the window's end).
+pub async fn blocked_ms(conn: &mut Conn, window: Window) -> AppResult<HashMap<Id, i64>> {
+    let end = "COALESCE(end_at, $2)";
+    let sql = format!(
+        "SELECT car_id, CAST(SUM({}) AS BIGINT) FROM car_blocks \
+         WHERE start_at < $2 AND {end} > $1 GROUP BY car_id",
+        overlap("start_at", end)
+    );
+    per_car(conn, &sql, &[window.start.millis(), window.end.millis()]).await
 }

@@ -1,7 +1,7 @@
 //! Revenue and utilisation reports: sums over closed rentals and over the time cars were
-//! out, grouped as asked. Pure functions over rows already read.
+//! out, grouped as asked. Pure functions over sums the database already made.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -10,6 +10,7 @@ use super::date::Date;
 use super::id::Id;
 use super::money::Money;
 use super::tax::Taxed;
+#[cfg(test)]
 use super::time::Timestamp;
 
 /// How revenue rows are grouped.
@@ -34,17 +35,6 @@ impl std::str::FromStr for GroupBy {
     }
 }
 
-/// A closed reservation, as revenue counts it.
-#[derive(Debug, Clone)]
-pub struct ClosedRental {
-    pub closed_at: Timestamp,
-    pub car: Id,
-    pub car_label: String,
-    pub branch: Option<Id>,
-    pub branch_label: Option<String>,
-    pub total: Taxed,
-}
-
 /// One group of a revenue report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -58,44 +48,44 @@ pub struct RevenueRow {
     pub gross: Money,
 }
 
-/// Revenue grouped by month (in `tz`), car or pick-up branch, in key order; the
-/// reservations' totals add up exactly.
-pub fn revenue(rentals: &[ClosedRental], group: GroupBy, tz: chrono_tz::Tz) -> Vec<RevenueRow> {
-    let mut rows: BTreeMap<String, RevenueRow> = BTreeMap::new();
-    for r in rentals {
-        let (key, label) = match group {
-            GroupBy::Month => {
-                let month = Date::in_zone(r.closed_at, tz).month_label();
-                (month.clone(), month)
-            }
-            GroupBy::Car => (r.car.to_string(), r.car_label.clone()),
-            GroupBy::Branch => match (r.branch, &r.branch_label) {
-                (Some(id), Some(name)) => (id.to_string(), name.clone()),
-                _ => ("none".to_owned(), "—".to_owned()),
-            },
-        };
-        let row = rows.entry(key.clone()).or_insert_with(|| RevenueRow {
-            key,
-            label,
-            reservations: 0,
-            net: Money::ZERO,
-            tax: Money::ZERO,
-            gross: Money::ZERO,
-        });
-        row.reservations += 1;
-        row.net = Money::from_cents(row.net.cents() + r.total.net.cents());
-        row.tax = Money::from_cents(row.tax.cents() + r.total.tax.cents());
-        row.gross = Money::from_cents(row.gross.cents() + r.total.gross.cents());
-    }
-    rows.into_values().collect()
+/// The sums of a set of closed reservations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sums {
+    pub reservations: i64,
+    pub total: Taxed,
 }
 
-/// A period a car was out on a rental, or blocked.
-#[derive(Debug, Clone)]
-pub struct CarPeriod {
-    pub car: Id,
-    pub start: Timestamp,
-    pub end: Timestamp,
+impl RevenueRow {
+    pub fn new(key: String, label: String, sums: Sums) -> RevenueRow {
+        RevenueRow {
+            key,
+            label,
+            reservations: sums.reservations,
+            net: sums.total.net,
+            tax: sums.total.tax,
+            gross: sums.total.gross,
+        }
+    }
+}
+
+/// The months of the agency's calendar that `window` touches, each cut to the window,
+/// labelled `2026-11`.
+pub fn months(window: Window, tz: chrono_tz::Tz) -> Vec<(String, Window)> {
+    let mut out = Vec::new();
+    let mut day = Date::in_zone(window.start, tz);
+    while day.start_in(tz) < window.end {
+        let (first, next) = day.month_bounds();
+        let part = Window {
+            start: first.start_in(tz).max(window.start),
+            end: next.start_in(tz).min(window.end),
+        };
+        out.push((first.month_label(), part));
+        if next <= day {
+            break;
+        }
+        day = next;
+    }
+    out
 }
 
 /// One car's use over the window.
@@ -119,25 +109,19 @@ fn round(value: f64, decimals: i32) -> f64 {
     (value * factor).round() / factor
 }
 
-/// Each car's rented and blocked time in `window`, in the order of `cars`.
+/// Each car's use, from its rented and blocked time in `window` (milliseconds, each
+/// already cut to the window), in the order of `cars`.
 pub fn utilisation(
     cars: &[(Id, String)],
-    rentals: &[CarPeriod],
-    blocks: &[CarPeriod],
+    rented: &HashMap<Id, i64>,
+    blocked: &HashMap<Id, i64>,
     window: Window,
 ) -> Vec<UtilisationRow> {
-    let total = |periods: &[CarPeriod], car: Id| -> i64 {
-        periods
-            .iter()
-            .filter(|p| p.car == car)
-            .map(|p| window.overlap_ms(p.start, p.end))
-            .sum()
-    };
     let length = (window.end.millis() - window.start.millis()).max(0);
     cars.iter()
         .map(|(car, label)| {
-            let rented = total(rentals, *car);
-            let blocked = total(blocks, *car).min(length);
+            let rented = rented.get(car).copied().unwrap_or(0);
+            let blocked = blocked.get(car).copied().unwrap_or(0).min(length);
             let open = length - blocked;
             let share = if open > 0 {
                 rented as f64 * 100.0 / open as f64
@@ -163,71 +147,48 @@ mod tests {
         Timestamp::parse(text).unwrap()
     }
 
-    fn closed(at_: &str, car: Id, gross: i64) -> ClosedRental {
-        ClosedRental {
-            closed_at: at(at_),
-            car,
-            car_label: "Dacia Logan".into(),
-            branch: None,
-            branch_label: None,
-            total: Taxed {
-                net: Money::from_cents(gross * 5 / 6),
-                tax: Money::from_cents(gross - gross * 5 / 6),
-                gross: Money::from_cents(gross),
-            },
-        }
-    }
-
     #[test]
-    fn revenue_is_grouped_by_the_agency_month() {
-        let car = Id::generate();
-        let rows = revenue(
-            &[
-                closed("2026-10-31T23:30:00Z", car, 60_000),
-                closed("2026-11-02T10:00:00Z", car, 12_000),
-            ],
-            GroupBy::Month,
-            chrono_tz::Africa::Casablanca,
-        );
+    fn a_window_is_cut_into_agency_months() {
+        let tz = chrono_tz::Africa::Casablanca;
+        let from = Date::parse("2026-10-15").unwrap();
+        let to = Date::parse("2026-12-02").unwrap();
+        let window = Window {
+            start: from.start_in(tz),
+            end: to.next().start_in(tz),
+        };
+        let parts = months(window, tz);
+        let labels: Vec<_> = parts.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["2026-10", "2026-11", "2026-12"]);
+        assert_eq!(parts[0].1.start, window.start);
+        assert_eq!(parts[1].1.end, parts[2].1.start, "no gap, no overlap");
+        assert_eq!(parts[2].1.end, window.end);
         assert_eq!(
-            rows.len(),
-            1,
-            "23:30 UTC is already November in Casablanca (UTC+1)"
+            at("2026-10-31T23:00:00Z"),
+            parts[1].1.start,
+            "midnight in Casablanca (UTC+1)"
         );
-        assert_eq!((rows[0].key.as_str(), rows[0].reservations), ("2026-11", 2));
-        assert_eq!(rows[0].gross.cents(), 72_000);
-        assert_eq!(rows[0].net.cents() + rows[0].tax.cents(), 72_000);
-        let by_branch = revenue(
-            &[closed("2026-11-02T10:00:00Z", car, 1)],
-            GroupBy::Branch,
-            chrono_tz::UTC,
-        );
-        assert_eq!(by_branch[0].key, "none");
     }
 
     #[test]
-    fn utilisation_counts_only_the_window_and_leaves_out_blocked_time() {
+    fn utilisation_leaves_out_blocked_time() {
         let car = Id::generate();
         let window = Window {
             start: at("2026-11-01T00:00:00Z"),
             end: at("2026-11-11T00:00:00Z"),
         };
-        let period = |s: &str, e: &str| CarPeriod {
-            car,
-            start: at(s),
-            end: at(e),
-        };
-        let rows = utilisation(
-            &[(car, "Logan".into())],
-            &[
-                period("2026-10-30T00:00:00Z", "2026-11-03T00:00:00Z"),
-                period("2026-11-05T00:00:00Z", "2026-11-07T12:00:00Z"),
-            ],
-            &[period("2026-11-09T00:00:00Z", "2026-11-20T00:00:00Z")],
-            window,
-        );
+        let day = 86_400_000;
+        let rented = HashMap::from([(car, 4 * day + day / 2)]);
+        let blocked = HashMap::from([(car, 2 * day)]);
+        let rows = utilisation(&[(car, "Logan".into())], &rented, &blocked, window);
         assert_eq!(rows[0].rented_days, 4.5);
         assert_eq!(rows[0].blocked_days, 2.0);
         assert_eq!(rows[0].utilisation, 56.3, "4.5 of the 8 open days");
+        let idle = utilisation(
+            &[(Id::generate(), "Clio".into())],
+            &rented,
+            &blocked,
+            window,
+        );
+        assert_eq!((idle[0].rented_days, idle[0].utilisation), (0.0, 0.0));
     }
 }

@@ -1,9 +1,9 @@
 //! Revenue and utilisation over a period of the agency's calendar.
 
-use crate::db::{dashboard, reports, Database};
+use crate::db::{reports, Database};
 use crate::domain::dashboard::Window;
 use crate::domain::date::Date;
-use crate::domain::report::{self, CarPeriod, GroupBy, RevenueRow, UtilisationRow};
+use crate::domain::report::{self, GroupBy, RevenueRow, UtilisationRow};
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
@@ -28,7 +28,8 @@ pub fn window(from: Date, to: Date, tz: chrono_tz::Tz) -> AppResult<Window> {
     Ok(window)
 }
 
-/// Revenue of the reservations closed in `window`, grouped as asked.
+/// Revenue of the reservations closed in `window`, grouped as asked, in key order;
+/// months without any closed reservation are left out.
 pub async fn revenue(
     db: &Database,
     window: Window,
@@ -36,32 +37,33 @@ pub async fn revenue(
     tz: chrono_tz::Tz,
 ) -> AppResult<Vec<RevenueRow>> {
     let mut conn = db.read().await?;
-    let closed = reports::closed_in(&mut conn, window).await?;
-    Ok(report::revenue(&closed, group, tz))
-}
-
-fn periods(rows: Vec<dashboard::Period>) -> Vec<CarPeriod> {
-    rows.into_iter()
-        .filter_map(|p| {
-            Some(CarPeriod {
-                car: p.car_id.parse().ok()?,
-                start: Timestamp::from_millis(p.start_at),
-                end: Timestamp::from_millis(p.end_at),
-            })
-        })
-        .collect()
+    let mut rows = Vec::new();
+    if group == GroupBy::Month {
+        for (label, part) in report::months(window, tz) {
+            let sums = reports::closed_sums(&mut conn, part).await?;
+            if sums.reservations > 0 {
+                rows.push(RevenueRow::new(label.clone(), label, sums));
+            }
+        }
+        return Ok(rows);
+    }
+    for (key, label, sums) in
+        reports::closed_sums_by(&mut conn, window, group == GroupBy::Car).await?
+    {
+        rows.push(match key {
+            Some(key) => RevenueRow::new(key, label, sums),
+            None => RevenueRow::new("none".into(), "—".into(), sums),
+        });
+    }
+    rows.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(rows)
 }
 
 /// Each car's rented and blocked time in `window`; rentals still out count until now.
 pub async fn utilisation(db: &Database, window: Window) -> AppResult<Vec<UtilisationRow>> {
     let mut conn = db.read().await?;
     let cars = reports::cars(&mut conn).await?;
-    let rentals = dashboard::rentals_in(&mut conn, window, Timestamp::now()).await?;
-    let blocks = dashboard::blocks_in(&mut conn, window).await?;
-    Ok(report::utilisation(
-        &cars,
-        &periods(rentals),
-        &periods(blocks),
-        window,
-    ))
+    let rented = reports::rented_ms(&mut conn, window, Timestamp::now()).await?;
+    let blocked = reports::blocked_ms(&mut conn, window).await?;
+    Ok(report::utilisation(&cars, &rented, &blocked, window))
 }
