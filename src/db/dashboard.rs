@@ -150,25 +150,6 @@ pub async fn blocks_in(conn: &mut Conn, window: Window) -> AppResult<Vec<Period>
     .await?)
 }
 
-/// The rentals under way in `window`: returned ones from pick-up to return, and those
-/// still out from pick-up to `now`.
-pub async fn rentals_in(conn: &mut Conn, window: Window, now: Timestamp) -> AppResult<Vec<Period>> {
-    Ok(sqlx::query_as(
-        "SELECT car_id, COALESCE(actual_pickup_at, start_at) AS start_at, \
-         actual_return_at AS end_at FROM reservations \
-         WHERE status = 'completed' AND actual_return_at > $1 \
-         AND COALESCE(actual_pickup_at, start_at) < $2 \
-         UNION ALL \
-         SELECT car_id, COALESCE(actual_pickup_at, start_at) AS start_at, $3 AS end_at \
-         FROM reservations WHERE status = 'active' AND COALESCE(actual_pickup_at, start_at) < $2",
-    )
-    .bind(window.start.millis())
-    .bind(window.end.millis())
-    .bind(now.millis())
-    .fetch_all(conn)
-    .await?)
-}
-
 /// The final totals of the rentals returned in `window`, of the cars whose home branch
 /// is `branch` (or of all cars).
 pub async fn revenue(conn: &mut Conn, window: Window, branch: Option<Id>) -> AppResult<Money> {

@@ -55,7 +55,8 @@ impl Row {
 }
 
 impl Issued {
-    fn summary(&self, credited: bool) -> InvoiceSummary {
+    /// The document as listed.
+    pub fn summary(&self, credited: bool) -> InvoiceSummary {
         InvoiceSummary {
             id: self.id,
             kind: self.document.kind,

@@ -131,8 +131,8 @@ async fn per_car(conn: &mut Conn, sql: &str, binds: &[i64]) -> AppResult<HashMap
         .collect()
 }
 
-/// Each car's time out on rentals within `window`: returned ones from pick-up to return,
-/// those still out from pick-up to `now`.
+/// Each car's time out on rentals within `window` (for the reports and the dashboard's
+/// month): returned ones from pick-up to return, those still out from pick-up to `now`.
 pub async fn rented_ms(
     conn: &mut Conn,
     window: Window,

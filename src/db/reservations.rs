@@ -375,7 +375,7 @@ pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     .bind(r.daily_rate.cents())
     .bind(r.estimated_total_cost.cents())
     .bind(r.final_total_cost.map(Money::cents))
-    .bind(charges_json(&r.additional_charges)?)
+    .bind(to_json(&r.additional_charges)?)
     .bind(r.notes.clone())
     .bind(r.reservation_date.millis())
     .bind(r.created_by.map(|i| i.to_string()))
@@ -423,10 +423,6 @@ pub async fn replace_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> 
     Ok(())
 }
 
-fn charges_json(charges: &[Charge]) -> AppResult<String> {
-    to_json(&charges)
-}
-
 fn basis_text(basis: PriceBasis) -> &'static str {
     match basis {
         PriceBasis::Inclusive => "inclusive",
@@ -458,7 +454,7 @@ pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     .bind(r.daily_rate.cents())
     .bind(r.estimated_total_cost.cents())
     .bind(r.final_total_cost.map(Money::cents))
-    .bind(charges_json(&r.additional_charges)?)
+    .bind(to_json(&r.additional_charges)?)
     .bind(r.notes.clone())
     .bind(r.last_modified_at.millis())
     .bind(r.last_modified_by.map(|i| i.to_string()))

@@ -7,7 +7,6 @@ use serde_json::json;
 use super::audit::{self, Change};
 use super::reservations::{not_found, RentalPolicy};
 use super::{Actor, Origin};
-use crate::db::reservations::Hold;
 use crate::db::{cars, deposits, extras, reservations, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::billing::{statement, Stage, Waiver};
@@ -162,8 +161,7 @@ pub async fn quote(db: &Database, q: QuoteRequest, policy: RentalPolicy) -> AppR
     let until = q
         .end
         .plus_millis(i64::from(policy.turnaround_minutes) * 60_000);
-    let hold: Option<Hold> =
-        reservations::find_hold(&mut conn, car.id, q.start, until, None).await?;
+    let hold = reservations::find_hold(&mut conn, car.id, q.start, until, None).await?;
     let plan = rates.plan();
     let terms = Terms {
         plan: &plan,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::db::dashboard::{self as board, ListSpec};
-use crate::db::{stats, Conn, Database};
+use crate::db::{reports, stats, Conn, Database};
 use crate::domain::dashboard::{month_figures, Board, StatusCounts, Window};
 use crate::domain::date::Date;
 use crate::domain::id::Id;
@@ -99,16 +99,11 @@ async fn rented_ms(
     month: Window,
     now: Timestamp,
 ) -> AppResult<i64> {
-    let rentals = board::rentals_in(conn, month, now).await?;
-    Ok(rentals
+    let per_car = reports::rented_ms(conn, month, now).await?;
+    Ok(per_car
         .iter()
-        .filter(|p| fleet.contains_key(&p.car_id))
-        .map(|p| {
-            month.overlap_ms(
-                Timestamp::from_millis(p.start_at),
-                Timestamp::from_millis(p.end_at),
-            )
-        })
+        .filter(|(car, _)| fleet.contains_key(&car.to_string()))
+        .map(|(_, ms)| ms)
         .sum())
 }
 

@@ -233,12 +233,7 @@ pub async fn issue_credit_note(
                     "reason": reason,
                 }));
             audit::record(conn, &origin, change).await?;
-            let summary = invoices::list(conn, id)
-                .await?
-                .into_iter()
-                .find(|s| s.id == issued.id)
-                .ok_or_else(|| AppError::not_found("credit note"))?;
-            Ok(summary)
+            Ok(issued.summary(false))
         })
     })
     .await
