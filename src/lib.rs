@@ -13,5 +13,6 @@ pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod mongo;
 pub mod server;
 pub mod services;
