@@ -6,9 +6,11 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{DatabaseArgs, LogFormat, ServeArgs};
 use crate::db::Database;
+use crate::domain::reservation::PaymentMethod;
 use crate::domain::time::Timestamp;
 use crate::domain::user::{FullName, NewPassword, Role, Username};
 use crate::services::hashing::Hasher;
+use crate::services::import::{self, ConsoleReporter, ImportOptions, Outcome, Resolution};
 use crate::services::{staff, Origin};
 
 /// LocaCar Manager: the server a car-rental agency runs its day on.
@@ -42,6 +44,52 @@ enum Command {
     /// Read the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import the files `mongoexport` wrote from the Flask/MongoDB version (users.json,
+    /// clients.json, cars.json, reservations.json, audit_log.json in DIR) into an empty
+    /// database, in one transaction: everything or nothing. Every problem is reported with
+    /// its file, line and field; the --on-* options say how to resolve each kind.
+    ImportMongo(Box<ImportArgs>),
+    /// Write the whole database into DIR as the files `mongoexport` writes (relaxed
+    /// Extended JSON, one document per line), which `import-mongo` reads back.
+    ExportMongo {
+        /// The folder to write users.json, clients.json, cars.json, reservations.json and
+        /// audit_log.json into (created if needed; existing files are replaced).
+        dir: std::path::PathBuf,
+    },
+}
+
+/// `locacar import-mongo`'s options.
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The folder holding the collection files.
+    dir: std::path::PathBuf,
+    /// Check and report everything, then roll back: nothing is imported.
+    #[arg(long)]
+    dry_run: bool,
+    /// A document this schema cannot hold (bad value, type or status): fail, or skip it.
+    #[arg(long, value_enum, default_value = "fail")]
+    on_invalid: Resolution,
+    /// A duplicate _id, phone, e-mail, CIN, plate, VIN or username: fail, or skip
+    /// (keep the first).
+    #[arg(long, value_enum, default_value = "fail")]
+    on_duplicate: Resolution,
+    /// Two blocking reservations of one car that overlap: fail, skip (keep the first), or
+    /// cancel (import the later one as cancelled_by_agency, with a note).
+    #[arg(long, value_enum, default_value = "fail")]
+    on_overlap: Resolution,
+    /// A reservation whose car or client is missing: fail, or skip it.
+    #[arg(long, value_enum, default_value = "fail")]
+    on_missing_reference: Resolution,
+    /// The method recorded for the original's payments, which did not say.
+    #[arg(long, default_value = "cash", value_parser = parse_method)]
+    payment_method: PaymentMethod,
+    /// Pricing settings (VAT, grace, language) the imported reservations are priced with.
+    #[command(flatten)]
+    settings: ServeArgs,
+}
+
+fn parse_method(raw: &str) -> Result<PaymentMethod, String> {
+    raw.parse()
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +161,13 @@ pub async fn run() -> anyhow::Result<()> {
             eprintln!("exported {written} audit entries");
             Ok(())
         }
+        Some(Command::ImportMongo(args)) => import_mongo(&cli.database, *args).await,
+        Some(Command::ExportMongo { dir }) => {
+            let db = Database::connect(&cli.database.db_settings()).await?;
+            let result = export_mongo(&db, &dir).await;
+            db.close().await;
+            result
+        }
         Some(Command::Demo) => {
             let db = Database::connect(&cli.database.db_settings()).await?;
             let result = crate::demo::fill(&db, &Hasher::new(1)).await;
@@ -121,6 +176,69 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn import_mongo(database: &DatabaseArgs, args: ImportArgs) -> anyhow::Result<()> {
+    let options = ImportOptions {
+        dir: args.dir,
+        dry_run: args.dry_run,
+        on_invalid: args.on_invalid,
+        on_duplicate: args.on_duplicate,
+        on_overlap: args.on_overlap,
+        on_missing_reference: args.on_missing_reference,
+        payment_method: args.payment_method,
+        policy: args.settings.rental_policy(),
+    };
+    if options.on_invalid == Resolution::Cancel
+        || options.on_duplicate == Resolution::Cancel
+        || options.on_missing_reference == Resolution::Cancel
+    {
+        anyhow::bail!("`cancel` resolves only overlaps (--on-overlap)");
+    }
+    let summary = {
+        let mut reporter = ConsoleReporter::new(std::io::stderr());
+        import::run(&database.database_url, &options, &mut reporter).await?
+    };
+    match summary.outcome {
+        Outcome::Imported => println!("imported: every document is in the database"),
+        Outcome::WouldImport => println!("dry run: the import would succeed; nothing was written"),
+        Outcome::AlreadyImported(at) => {
+            println!("already imported on {at} from the same files: nothing was done");
+        }
+        Outcome::Failed => anyhow::bail!(
+            "{} problem(s) left unresolved: nothing was imported (see the --on-* options)",
+            summary.unresolved
+        ),
+    }
+    Ok(())
+}
+
+async fn export_mongo(db: &Database, dir: &std::path::Path) -> anyhow::Result<()> {
+    let interactive = std::io::stderr().is_terminal();
+    let mut progress = |collection: &str, written: u64, seconds: f64| {
+        if interactive {
+            let rate = written as f64 / seconds.max(1e-9);
+            eprint!("\r{collection}: {written} documents ({rate:.0}/s)   ");
+        }
+    };
+    let summary = crate::services::export::run(db, dir, &mut progress).await?;
+    if interactive {
+        eprintln!();
+    }
+    for (collection, written) in &summary.written {
+        eprintln!("{collection}: {written} documents");
+    }
+    for (what, rows) in &summary.left_out {
+        eprintln!("warning: not exported yet: {rows} {what}");
+    }
+    if !summary.left_out.is_empty() {
+        eprintln!(
+            "warning: the files hold the original collections only; what is listed above \
+             is not in them"
+        );
+    }
+    println!("exported to {}", dir.display());
+    Ok(())
 }
 
 async fn run_user(database: &DatabaseArgs, cmd: UserCommand) -> anyhow::Result<()> {

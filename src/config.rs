@@ -7,10 +7,12 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use crate::db::DbSettings;
-use crate::domain::billing::FeeRule;
+use crate::domain::billing::{FeePolicy, FeeRule};
+use crate::domain::driver::DriverPolicy;
 use crate::domain::invoice::Language;
 use crate::domain::money::Money;
-use crate::domain::tax::VatRate;
+use crate::domain::tax::{PriceBasis, TaxPolicy, VatRate};
+use crate::services::reservations::RentalPolicy;
 
 /// Where the data lives; needed by every command.
 #[derive(Debug, Clone, Args)]
@@ -304,6 +306,34 @@ fn parse_origin(raw: &str) -> Result<String, String> {
 }
 
 impl ServeArgs {
+    /// The rental settings the services price and check bookings with.
+    pub fn rental_policy(&self) -> RentalPolicy {
+        RentalPolicy {
+            grace_minutes: self.grace_minutes,
+            drivers: DriverPolicy {
+                min_age_years: i32::from(self.min_driver_age),
+                min_license_years: i32::from(self.min_license_years),
+            },
+            turnaround_minutes: self.turnaround_minutes,
+            fuel_charge_per_eighth: self.fuel_charge_per_eighth,
+            tax: TaxPolicy {
+                basis: if self.prices_include_tax {
+                    PriceBasis::Inclusive
+                } else {
+                    PriceBasis::Exclusive
+                },
+                rate_basis_points: self.vat_rate.0,
+            },
+            fees: FeePolicy {
+                free_cancellation_hours: self.free_cancellation_hours,
+                cancellation: self.cancellation_fee,
+                no_show: self.no_show_fee,
+            },
+            timezone: self.timezone,
+            language: self.language,
+        }
+    }
+
     pub fn session_idle(&self) -> Duration {
         Duration::from_secs(u64::from(self.session_idle_minutes) * 60)
     }

@@ -153,6 +153,18 @@ pub async fn list(conn: &mut Conn, q: &AuditQuery) -> AppResult<(Vec<Entry>, i64
     Ok((entries, total))
 }
 
+/// One entry by its id.
+pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Entry>> {
+    let row: Option<EntryRow> = sqlx::query_as(
+        "SELECT id, timestamp, user_id, user_username, action, entity_type, entity_id, details, \
+         before, after FROM audit_log WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_optional(conn)
+    .await?;
+    row.map(Entry::try_from).transpose()
+}
+
 /// Up to `limit` entries in `[from, to)`, oldest first, after the entry `after`
 /// (timestamp, id): a keyset page, so an export of any size reads in constant memory.
 pub async fn export_page(

@@ -44,6 +44,8 @@ pub enum AuditAction {
     RecordDeposit,
     IssueInvoice,
     IssueCreditNote,
+    /// Data moved in from the Flask/MongoDB version (`locacar import-mongo`).
+    ImportMongo,
 }
 
 impl AuditAction {
@@ -86,6 +88,7 @@ impl AuditAction {
             AuditAction::RecordDeposit => "RECORD_DEPOSIT",
             AuditAction::IssueInvoice => "ISSUE_INVOICE",
             AuditAction::IssueCreditNote => "ISSUE_CREDIT_NOTE",
+            AuditAction::ImportMongo => "IMPORT_MONGO",
         }
     }
 }
@@ -115,7 +118,7 @@ impl EntityType {
 }
 
 /// Every action, for checking a filter.
-pub const ACTIONS: [AuditAction; 37] = [
+pub const ACTIONS: [AuditAction; 38] = [
     AuditAction::LoginSuccess,
     AuditAction::LoginAttemptFailure,
     AuditAction::Logout,
@@ -153,6 +156,7 @@ pub const ACTIONS: [AuditAction; 37] = [
     AuditAction::RecordDeposit,
     AuditAction::IssueInvoice,
     AuditAction::IssueCreditNote,
+    AuditAction::ImportMongo,
 ];
 
 impl std::str::FromStr for AuditAction {

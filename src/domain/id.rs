@@ -16,6 +16,22 @@ impl Id {
     pub fn generate() -> Self {
         Id(ObjectId::new())
     }
+
+    /// The ObjectId itself, as MongoDB Extended JSON writes it.
+    pub fn object_id(self) -> ObjectId {
+        self.0
+    }
+
+    /// When the id was made: the first four bytes of an ObjectId are its creation time.
+    pub fn created_at_millis(self) -> i64 {
+        self.0.timestamp().timestamp_millis()
+    }
+}
+
+impl From<ObjectId> for Id {
+    fn from(oid: ObjectId) -> Self {
+        Id(oid)
+    }
 }
 
 /// The text was not a 24-character hex ObjectId.

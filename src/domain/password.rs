@@ -35,6 +35,15 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))
 }
 
+/// Whether `stored` is in a format [`verify`] can check: Argon2id (ours) or Werkzeug's
+/// `scrypt:…$salt$hash` and `pbkdf2:sha256:…$salt$hash` (the Flask version's).
+pub fn is_known_hash(stored: &str) -> bool {
+    let werkzeug = |rest: &str| rest.split('$').count() == 3;
+    stored.starts_with("$argon2id$")
+        || stored.strip_prefix("scrypt:").is_some_and(werkzeug)
+        || stored.strip_prefix("pbkdf2:sha256").is_some_and(werkzeug)
+}
+
 /// Checks `password` against any hash format we know. Unknown formats never match.
 pub fn verify(password: &str, stored: &str) -> Verification {
     let matched = if stored.starts_with("$argon2") {

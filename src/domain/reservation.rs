@@ -63,6 +63,11 @@ impl ReservationStatus {
         )
     }
 
+    /// These statuses hold the car: two of them never overlap on one car.
+    pub fn is_blocking(self) -> bool {
+        matches!(self, PendingConfirmation | Confirmed | Active)
+    }
+
     /// Dates, car and client may change only before pick-up.
     pub fn is_editable(self) -> bool {
         matches!(self, PendingConfirmation | Confirmed)

@@ -16,6 +16,34 @@ pub fn clean_text(raw: &str, max: usize) -> Result<String, String> {
     Ok(trimmed.to_owned())
 }
 
+/// Optional free text: blank is none, anything else follows [`clean_text`].
+pub fn optional_text(raw: &str, max: usize) -> Result<Option<String>, String> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        clean_text(raw, max).map(Some)
+    }
+}
+
+/// Optional long text (notes, descriptions): like [`optional_text`], but line breaks and
+/// tabs are allowed.
+pub fn optional_notes(raw: &str, max: usize) -> Result<Option<String>, String> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err("must not contain control characters".into());
+    }
+    Ok(Some(text.to_owned()))
+}
+
 /// Lower-cased text used for case-insensitive search, computed once on write
 /// so that both engines compare the same bytes.
 pub fn search_key(parts: &[&str]) -> String {

@@ -51,31 +51,10 @@ pub fn optional<T, U>(
 
 /// Parses optional free text: blank clears it.
 pub fn optional_text(max: usize) -> impl FnOnce(String) -> Result<Option<String>, String> {
-    move |raw| {
-        if raw.trim().is_empty() {
-            Ok(None)
-        } else {
-            crate::domain::text::clean_text(&raw, max).map(Some)
-        }
-    }
+    move |raw| crate::domain::text::optional_text(&raw, max)
 }
 
 /// Parses optional long text (notes, descriptions), where line breaks are allowed.
 pub fn optional_notes(max: usize) -> impl FnOnce(String) -> Result<Option<String>, String> {
-    move |raw| {
-        let text = raw.trim();
-        if text.is_empty() {
-            return Ok(None);
-        }
-        if text.chars().count() > max {
-            return Err(format!("must be at most {max} characters"));
-        }
-        if text
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
-            return Err("must not contain control characters".into());
-        }
-        Ok(Some(text.to_owned()))
-    }
+    move |raw| crate::domain::text::optional_notes(&raw, max)
 }

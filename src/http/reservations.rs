@@ -14,8 +14,6 @@ use super::fields::{optional, optional_notes, required, Mode};
 use super::openapi::ErrorBody;
 use super::{AppState, ListPage};
 use crate::db::reservations::{ReservationQuery, ReservationSort};
-use crate::domain::billing::FeePolicy;
-use crate::domain::driver::DriverPolicy;
 use crate::domain::id::Id;
 use crate::domain::inspection::{
     Damage, DamageZone, InspectionKind, Reading, FULL_TANK_EIGHTHS, MAX_DAMAGE_LINES,
@@ -23,7 +21,6 @@ use crate::domain::inspection::{
 use crate::domain::money::Money;
 use crate::domain::pricing::{Charge, ChargeSource};
 use crate::domain::reservation::{Reservation, ReservationStatus};
-use crate::domain::tax::{PriceBasis, TaxPolicy};
 use crate::domain::text::clean_text;
 use crate::domain::time::Timestamp;
 use crate::domain::validation::FieldErrors;
@@ -37,31 +34,7 @@ const SORTS: &[(&str, ReservationSort)] = &[
 ];
 
 pub(super) fn policy(state: &AppState) -> RentalPolicy {
-    let config = &state.config;
-    RentalPolicy {
-        grace_minutes: state.config.grace_minutes,
-        drivers: DriverPolicy {
-            min_age_years: i32::from(state.config.min_driver_age),
-            min_license_years: i32::from(state.config.min_license_years),
-        },
-        turnaround_minutes: state.config.turnaround_minutes,
-        fuel_charge_per_eighth: state.config.fuel_charge_per_eighth,
-        tax: TaxPolicy {
-            basis: if config.prices_include_tax {
-                PriceBasis::Inclusive
-            } else {
-                PriceBasis::Exclusive
-            },
-            rate_basis_points: config.vat_rate.0,
-        },
-        fees: FeePolicy {
-            free_cancellation_hours: config.free_cancellation_hours,
-            cancellation: config.cancellation_fee,
-            no_show: config.no_show_fee,
-        },
-        timezone: config.timezone,
-        language: config.language,
-    }
+    state.config.rental_policy()
 }
 
 fn parse_id(raw: String) -> Result<Id, String> {

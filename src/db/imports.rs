@@ -1,0 +1,147 @@
+//! What only an import writes: whole documents with their own ids, savepoints around each
+//! one, reservation counters raised to the numbers it brought, and the record of imports.
+
+use super::audit::Entry;
+use super::Conn;
+use crate::domain::id::Id;
+use crate::domain::time::Timestamp;
+use crate::error::AppResult;
+
+/// The tables an import fills, with how many rows each holds, for the empty-database check.
+pub async fn rows_held(conn: &mut Conn) -> AppResult<Vec<(&'static str, i64)>> {
+    let mut held = Vec::new();
+    for table in [
+        "users",
+        "cars",
+        "clients",
+        "reservations",
+        "audit_log",
+        "branches",
+        "extras",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut *conn)
+            .await?;
+        if n > 0 {
+            held.push((table, n));
+        }
+    }
+    Ok(held)
+}
+
+/// When files with this fingerprint were imported, if ever.
+pub async fn imported_at(conn: &mut Conn, fingerprint: &str) -> AppResult<Option<Timestamp>> {
+    let at: Option<i64> =
+        sqlx::query_scalar("SELECT imported_at FROM imports WHERE fingerprint = $1")
+            .bind(fingerprint)
+            .fetch_optional(conn)
+            .await?;
+    Ok(at.map(Timestamp::from_millis))
+}
+
+pub async fn record(
+    conn: &mut Conn,
+    fingerprint: &str,
+    source: &str,
+    at: Timestamp,
+    summary: &serde_json::Value,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO imports (fingerprint, source, imported_at, summary) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(fingerprint)
+    .bind(source)
+    .bind(at.millis())
+    .bind(summary.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Opens a savepoint: what one document writes can be undone alone.
+pub async fn savepoint(conn: &mut Conn) -> AppResult<()> {
+    sqlx::query("SAVEPOINT import_document")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Keeps what the document wrote (`keep`), or undoes it.
+pub async fn end_savepoint(conn: &mut Conn, keep: bool) -> AppResult<()> {
+    if !keep {
+        sqlx::query("ROLLBACK TO SAVEPOINT import_document")
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("RELEASE SAVEPOINT import_document")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes sure the next number given in `year` comes after `sequence`.
+pub async fn raise_counter(conn: &mut Conn, year: i32, sequence: i64) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO reservation_counters (year, last) VALUES ($1, $2) \
+         ON CONFLICT (year) DO UPDATE SET last = CASE WHEN reservation_counters.last < $2 \
+         THEN $2 ELSE reservation_counters.last END",
+    )
+    .bind(i64::from(year))
+    .bind(sequence)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Gives a reservation imported without a number the one the import chose for it.
+pub async fn set_number(conn: &mut Conn, id: Id, number: &str) -> AppResult<()> {
+    sqlx::query("UPDATE reservations SET reservation_number = $2 WHERE id = $1")
+        .bind(id.to_string())
+        .bind(number)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Writes an audit entry of the original as it was, with its own id and action name.
+pub async fn insert_entry(conn: &mut Conn, e: &Entry) -> AppResult<()> {
+    let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+    sqlx::query(
+        "INSERT INTO audit_log (id, timestamp, user_id, user_username, action, entity_type, \
+         entity_id, details, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(e.id.to_string())
+    .bind(e.timestamp.millis())
+    .bind(e.user_id.map(|i| i.to_string()))
+    .bind(e.user_username.clone())
+    .bind(&e.action)
+    .bind(e.entity_type.clone())
+    .bind(e.entity_id.map(|i| i.to_string()))
+    .bind(e.details.to_string())
+    .bind(json(&e.before))
+    .bind(json(&e.after))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Cars whose status disagrees with their rentals: `rented` without a rental under way,
+/// or a rental under way on a car that is not `rented`.
+pub async fn status_mismatches(conn: &mut Conn) -> AppResult<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT c.id, c.status FROM cars c WHERE (c.status = 'rented') <> EXISTS \
+         (SELECT 1 FROM reservations r WHERE r.car_id = c.id AND r.status = 'active') \
+         ORDER BY c.id",
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
+/// How many active admins there are.
+pub async fn active_admins(conn: &mut Conn) -> AppResult<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1")
+            .fetch_one(conn)
+            .await?,
+    )
+}

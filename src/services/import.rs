@@ -1,0 +1,1033 @@
+//! Moving an agency in from the Flask/MongoDB version in one step (`locacar import-mongo`).
+//!
+//! The five collections are read in the order their references need (users, clients,
+//! cars, reservations, audit log), one document at a time, and written in ONE transaction:
+//! everything is imported or nothing is. Each document is written inside a savepoint, so
+//! that what the database refuses (a duplicate phone, an overlapping booking, a missing
+//! car) is undone alone, reported with its file, line and field, and then either fails
+//! the import or is left out, as the options say; never silently. A dry run does all of
+//! it and rolls back. Memory stays flat: nothing is kept per document but the few
+//! reservations that need a number.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::Datelike;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::audit::{self, Change};
+use super::billing::reprice;
+use super::reservations::RentalPolicy;
+use super::Origin;
+use crate::db::reservations::Hold;
+use crate::db::{self, cars, clients, imports, reservations, users, Conn, Engine};
+use crate::domain::audit::AuditAction;
+use crate::domain::billing::{Fee, FeeKind};
+use crate::domain::car::Car;
+use crate::domain::client::Client;
+use crate::domain::deposit::Deposit;
+use crate::domain::id::Id;
+use crate::domain::money::Money;
+use crate::domain::pricing::{Charge, ChargeSource};
+use crate::domain::rates::RatePlan;
+use crate::domain::reservation::{
+    reservation_number, CarSummary, ClientSummary, Payment, PaymentDetails, PaymentMethod,
+    Reservation, ReservationStatus,
+};
+use crate::domain::tax::{Taxed, VatRate};
+use crate::domain::time::Timestamp;
+use crate::domain::user::username_key;
+use crate::error::{AppError, AppResult};
+use crate::mongo::extjson;
+use crate::mongo::original::{self, Fields, Finding, ImportedReservation};
+use crate::mongo::stream::Documents;
+
+/// The collections, in the order they are imported.
+pub const COLLECTIONS: [&str; 5] = ["users", "clients", "cars", "reservations", "audit_log"];
+
+/// What a problem is, for choosing how it is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProblemKind {
+    /// A document this schema cannot hold: bad syntax, type, value or status.
+    Invalid,
+    /// Same `_id`, phone, e-mail, CIN, plate, VIN or username as a document before it.
+    Duplicate,
+    /// Two blocking reservations of one car that overlap.
+    Overlap,
+    /// A reservation whose car or client is not there.
+    MissingReference,
+}
+
+impl ProblemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Invalid => "invalid",
+            ProblemKind::Duplicate => "duplicate",
+            ProblemKind::Overlap => "overlap",
+            ProblemKind::MissingReference => "missing_reference",
+        }
+    }
+}
+
+/// How one kind of problem is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Resolution {
+    /// The import fails and nothing is imported.
+    Fail,
+    /// The document is left out (for duplicates and overlaps: the first one is kept) and
+    /// listed.
+    Skip,
+    /// Overlaps only: the later reservation is imported as cancelled by the agency, with
+    /// a note saying why.
+    Cancel,
+}
+
+/// How the import runs.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub dir: PathBuf,
+    pub dry_run: bool,
+    pub on_invalid: Resolution,
+    pub on_duplicate: Resolution,
+    pub on_overlap: Resolution,
+    pub on_missing_reference: Resolution,
+    /// The method recorded for the original's payments, which did not say.
+    pub payment_method: PaymentMethod,
+    pub policy: RentalPolicy,
+}
+
+impl ImportOptions {
+    fn resolution(&self, kind: ProblemKind) -> Resolution {
+        match kind {
+            ProblemKind::Invalid => self.on_invalid,
+            ProblemKind::Duplicate => self.on_duplicate,
+            ProblemKind::Overlap => self.on_overlap,
+            ProblemKind::MissingReference => self.on_missing_reference,
+        }
+    }
+}
+
+/// Where a document is: its file and the line it starts on.
+#[derive(Debug, Clone)]
+pub struct Place {
+    pub file: String,
+    pub line: u64,
+}
+
+/// One problem found, where, and what was done about it.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub place: Place,
+    pub kind: ProblemKind,
+    pub field: Option<String>,
+    pub message: String,
+    /// Left out (or, for an overlap, cancelled) by an option; `None` when it fails the import.
+    pub resolved: Option<Resolution>,
+}
+
+/// Counts for one collection.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectionCount {
+    pub read: u64,
+    pub imported: u64,
+    pub skipped: u64,
+    pub problems: u64,
+    pub notices: u64,
+}
+
+/// How an import ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Committed.
+    Imported,
+    /// A dry run that would have imported.
+    WouldImport,
+    /// Problems left unresolved: nothing was imported.
+    Failed,
+    /// The same files were imported before, at that time: nothing was done.
+    AlreadyImported(Timestamp),
+}
+
+/// What the import reports, as it goes: problems and notices line by line, progress.
+pub trait Reporter {
+    fn problem(&mut self, p: &Problem);
+    fn notice(&mut self, place: &Place, finding: &Finding);
+    /// A collection is being read: `bytes` of `total` so far, `docs` documents.
+    fn progress(&mut self, collection: &str, bytes: u64, total: u64, docs: u64);
+    /// A collection is done.
+    fn finished(&mut self, collection: &str, count: &CollectionCount, seconds: f64);
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub outcome: Outcome,
+    pub counts: BTreeMap<&'static str, CollectionCount>,
+    /// Problems that fail the import.
+    pub unresolved: u64,
+}
+
+/// Imports the files in `options.dir` into the database at `url`.
+pub async fn run(
+    url: &str,
+    options: &ImportOptions,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<Summary> {
+    let files = collection_files(&options.dir)?;
+    sqlx::any::install_default_drivers();
+    let engine = Engine::from_url(url)?;
+    let url = engine.normalise_url(url);
+    engine.prepare(&url).await?;
+    let mut conn = engine.connect_one(&url).await?;
+    let held = imports::rows_held(&mut conn).await?;
+    if !held.is_empty() {
+        let fingerprint = fingerprint(&files)?;
+        if let Some(at) = imports::imported_at(&mut conn, &fingerprint).await? {
+            return Ok(Summary {
+                outcome: Outcome::AlreadyImported(at),
+                counts: BTreeMap::new(),
+                unresolved: 0,
+            });
+        }
+        let list: Vec<String> = held.iter().map(|(t, n)| format!("{n} {t}")).collect();
+        anyhow::bail!(
+            "the database already holds data ({}): import into an empty database",
+            list.join(", ")
+        );
+    }
+    sqlx::Executor::execute(&mut conn, engine.begin_write()).await?;
+    let result = import_all(&mut conn, &files, options, reporter).await;
+    let end = match &result {
+        Ok(s) if s.outcome == Outcome::Imported => "COMMIT",
+        _ => "ROLLBACK",
+    };
+    sqlx::Executor::execute(&mut conn, end).await?;
+    let _ = sqlx::Connection::close(conn).await;
+    result
+}
+
+/// The collection files present in `dir`, in import order; at least one must be.
+fn collection_files(dir: &Path) -> anyhow::Result<Vec<(&'static str, PathBuf)>> {
+    if !dir.is_dir() {
+        anyhow::bail!("{} is not a folder", dir.display());
+    }
+    let files: Vec<_> = COLLECTIONS
+        .iter()
+        .map(|c| (*c, dir.join(format!("{c}.json"))))
+        .filter(|(_, path)| path.is_file())
+        .collect();
+    if files.is_empty() {
+        anyhow::bail!(
+            "{} holds none of users.json, clients.json, cars.json, reservations.json, audit_log.json",
+            dir.display()
+        );
+    }
+    Ok(files)
+}
+
+/// SHA-256 over the files' names and contents: the same files give the same print.
+fn fingerprint(files: &[(&'static str, PathBuf)]) -> anyhow::Result<String> {
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    for (name, path) in files {
+        hash.update(name.as_bytes());
+        hash.update([0]);
+        let mut file = File::open(path)?;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+        }
+        hash.update([0]);
+    }
+    Ok(hex::encode(hash.finalize()))
+}
+
+/// The whole import, inside the caller's transaction.
+async fn import_all(
+    conn: &mut Conn,
+    files: &[(&'static str, PathBuf)],
+    options: &ImportOptions,
+    reporter: &mut dyn Reporter,
+) -> anyhow::Result<Summary> {
+    let mut run = Run {
+        options,
+        reporter,
+        unresolved: 0,
+        unnumbered: Vec::new(),
+    };
+    let mut counts = BTreeMap::new();
+    for (collection, path) in files {
+        let count = run.collection(conn, collection, path).await?;
+        counts.insert(*collection, count);
+    }
+    run.number_the_rest(conn).await?;
+    run.check_whole(conn).await?;
+    let outcome = if run.unresolved > 0 {
+        Outcome::Failed
+    } else if options.dry_run {
+        Outcome::WouldImport
+    } else {
+        record_import(conn, files, options, &counts).await?;
+        Outcome::Imported
+    };
+    Ok(Summary {
+        outcome,
+        counts,
+        unresolved: run.unresolved,
+    })
+}
+
+/// The import's own record: the fingerprint (so a re-run is recognised) and an audit entry.
+async fn record_import(
+    conn: &mut Conn,
+    files: &[(&'static str, PathBuf)],
+    options: &ImportOptions,
+    counts: &BTreeMap<&'static str, CollectionCount>,
+) -> anyhow::Result<()> {
+    let now = Timestamp::now();
+    let source = options.dir.display().to_string();
+    let summary = json!({ "source": source, "collections": counts });
+    imports::record(conn, &fingerprint(files)?, &source, now, &summary).await?;
+    let change = Change::new(AuditAction::ImportMongo, None).extra(summary);
+    audit::record(conn, &Origin::cli(), change).await?;
+    Ok(())
+}
+
+/// A document that could not be written, and why.
+struct Refusal {
+    kind: ProblemKind,
+    field: Option<String>,
+    message: String,
+}
+
+impl Refusal {
+    fn new(kind: ProblemKind, field: &str, message: impl Into<String>) -> Self {
+        Refusal {
+            kind,
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
+    }
+}
+
+/// What one document came to.
+enum Written {
+    Imported,
+    /// Imported with an adjustment, said in the finding.
+    Adjusted(Finding),
+}
+
+/// The state of one import as it reads the collections.
+struct Run<'a> {
+    options: &'a ImportOptions,
+    reporter: &'a mut dyn Reporter,
+    unresolved: u64,
+    /// Reservations the original gave no number: numbered once every given number is known.
+    unnumbered: Vec<(Id, Timestamp)>,
+}
+
+impl Run<'_> {
+    async fn collection(
+        &mut self,
+        conn: &mut Conn,
+        collection: &'static str,
+        path: &Path,
+    ) -> anyhow::Result<CollectionCount> {
+        let file_name = format!("{collection}.json");
+        let total = std::fs::metadata(path)?.len();
+        let mut docs = Documents::new(BufReader::with_capacity(1 << 16, File::open(path)?));
+        let mut count = CollectionCount::default();
+        let started = Instant::now();
+        while let Some(next) = docs.next() {
+            count.read += 1;
+            let (line, text) = match next {
+                Ok(raw) => (raw.line, raw.text),
+                Err(e) => {
+                    // The file cannot be cut further: what follows is unknown, so this
+                    // cannot be resolved by leaving one document out.
+                    let place = Place {
+                        file: file_name.clone(),
+                        line: e.line,
+                    };
+                    self.report(&mut count, place, invalid(None, e.message), false);
+                    break;
+                }
+            };
+            let place = Place {
+                file: file_name.clone(),
+                line,
+            };
+            self.document(conn, collection, place, &text, &mut count)
+                .await?;
+            if count.read % 1024 == 0 {
+                self.reporter
+                    .progress(collection, docs.bytes_read(), total, count.read);
+            }
+        }
+        self.reporter
+            .progress(collection, docs.bytes_read(), total, count.read);
+        self.reporter
+            .finished(collection, &count, started.elapsed().as_secs_f64());
+        Ok(count)
+    }
+
+    /// Reads, checks and writes one document.
+    async fn document(
+        &mut self,
+        conn: &mut Conn,
+        collection: &'static str,
+        place: Place,
+        text: &[u8],
+        count: &mut CollectionCount,
+    ) -> anyhow::Result<()> {
+        let doc = serde_json::from_slice::<serde_json::Value>(text)
+            .map_err(|e| invalid(None, format!("not JSON: {e}")))
+            .and_then(|v| {
+                extjson::document_from_json(v).map_err(|e| {
+                    let field = (!e.path.is_empty()).then(|| e.path.clone());
+                    invalid(field, e.message)
+                })
+            });
+        let doc = match doc {
+            Ok(doc) => doc,
+            Err(refusal) => {
+                self.report(count, place, refusal, true);
+                return Ok(());
+            }
+        };
+        let mut fields = Fields::new(&doc);
+        let record = Record::read(collection, &mut fields, self.options.payment_method);
+        for notice in &fields.notices {
+            count.notices += 1;
+            self.reporter.notice(&place, notice);
+        }
+        let Some(record) = record.filter(|_| fields.problems.is_empty()) else {
+            for finding in fields.problems {
+                self.report(
+                    count,
+                    place.clone(),
+                    invalid(finding.field, finding.message),
+                    true,
+                );
+            }
+            return Ok(());
+        };
+        imports::savepoint(conn).await?;
+        let written = self.write(conn, record).await;
+        imports::end_savepoint(conn, written.is_ok()).await?;
+        match written {
+            Ok(Written::Imported) => count.imported += 1,
+            Ok(Written::Adjusted(finding)) => {
+                count.imported += 1;
+                count.notices += 1;
+                self.reporter.notice(&place, &finding);
+            }
+            Err(WriteError::Refused(refusal)) => {
+                let kind = refusal.kind;
+                if self.options.resolution(kind) == Resolution::Cancel
+                    && kind == ProblemKind::Overlap
+                {
+                    // Written again, cancelled, below the report of why.
+                    let place_again = place.clone();
+                    self.report(count, place, refusal, true);
+                    self.cancel_overlapping(conn, &doc, place_again, count)
+                        .await?;
+                } else {
+                    self.report(count, place, refusal, true);
+                }
+            }
+            Err(WriteError::Failed(e)) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    /// Imports an overlapping reservation as cancelled by the agency, noting why.
+    async fn cancel_overlapping(
+        &mut self,
+        conn: &mut Conn,
+        doc: &bson::Document,
+        place: Place,
+        count: &mut CollectionCount,
+    ) -> anyhow::Result<()> {
+        let mut fields = Fields::new(doc);
+        let Some(mut r) = original::reservation(&mut fields, self.options.payment_method) else {
+            return Ok(());
+        };
+        let note = "Annulée à l'import : chevauchait une autre réservation du même véhicule \
+                    (cancelled at import: overlapped another booking of the same car)";
+        r.notes = Some(match r.notes.take() {
+            Some(n) => format!("{n}\n{note}"),
+            None => note.to_owned(),
+        });
+        r.status = ReservationStatus::CancelledByAgency;
+        r.pickup = None;
+        r.returned = None;
+        imports::savepoint(conn).await?;
+        let written = self.reservation(conn, r).await;
+        imports::end_savepoint(conn, written.is_ok()).await?;
+        match written {
+            Ok(_) => count.imported += 1,
+            Err(WriteError::Refused(refusal)) => {
+                let refusal = Refusal {
+                    kind: ProblemKind::Invalid,
+                    ..refusal
+                };
+                self.report(count, place, refusal, false);
+            }
+            Err(WriteError::Failed(e)) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    /// Counts and reports a problem; `resolvable`: the options may leave it out.
+    fn report(&mut self, count: &mut CollectionCount, place: Place, r: Refusal, resolvable: bool) {
+        let resolution = self.options.resolution(r.kind);
+        let resolved = (resolvable && resolution != Resolution::Fail).then_some(resolution);
+        count.problems += 1;
+        if resolved.is_some() {
+            count.skipped += 1;
+        } else {
+            self.unresolved += 1;
+        }
+        self.reporter.problem(&Problem {
+            place,
+            kind: r.kind,
+            field: r.field,
+            message: r.message,
+            resolved,
+        });
+    }
+
+    async fn write(&mut self, conn: &mut Conn, record: Record) -> Result<Written, WriteError> {
+        match record {
+            Record::User(u) => {
+                let key = username_key(&u.user.username);
+                users::insert(conn, &u.user, &key, &u.password_hash)
+                    .await
+                    .map_err(|e| refused(e, "username"))?;
+            }
+            Record::Client(c) => clients::insert(conn, &c)
+                .await
+                .map_err(|e| refused(e, "phone"))?,
+            Record::Car(c) => cars::insert(conn, &c)
+                .await
+                .map_err(|e| refused(e, "licensePlate"))?,
+            Record::Reservation(r) => return self.reservation(conn, *r).await,
+            Record::Entry(e) => imports::insert_entry(conn, &e)
+                .await
+                .map_err(|e| refused(e, "_id"))?,
+        }
+        Ok(Written::Imported)
+    }
+
+    /// Prices a reservation as this server would have, keeping what the original says
+    /// was owed, and writes it with its payments.
+    async fn reservation(
+        &mut self,
+        conn: &mut Conn,
+        r: ImportedReservation,
+    ) -> Result<Written, WriteError> {
+        let car = cars::find(conn, r.car_id).await?.ok_or_else(|| {
+            Refusal::new(
+                ProblemKind::MissingReference,
+                "carId",
+                format!("no car has id {}", r.car_id),
+            )
+        })?;
+        let client = clients::find(conn, r.client_id).await?.ok_or_else(|| {
+            Refusal::new(
+                ProblemKind::MissingReference,
+                "clientId",
+                format!("no client has id {}", r.client_id),
+            )
+        })?;
+        let number = self.number(conn, &r).await?;
+        let payments = r.payments.clone();
+        let (reservation, adjusted) = assemble(r, number, &car, &client, self.options.policy)?;
+        if reservation.status.is_blocking() {
+            let until = reservation
+                .end_date
+                .plus_millis(reservation.turnaround_minutes * 60_000);
+            let hold = reservations::find_hold(conn, car.id, reservation.start_date, until, None);
+            if let Some(hold) = hold.await? {
+                let what = match hold {
+                    Hold::Reservation(number) => format!("reservation {number}"),
+                    Hold::Block(reason) => format!("a block ({reason})"),
+                };
+                return Err(Refusal::new(
+                    ProblemKind::Overlap,
+                    "startDate",
+                    format!("the car is already held by {what} for an overlapping period"),
+                )
+                .into());
+            }
+        }
+        reservations::insert(conn, &reservation)
+            .await
+            .map_err(|e| match e {
+                AppError::Conflict { message, .. } if !message.contains("number") => {
+                    WriteError::Refused(Refusal::new(ProblemKind::Overlap, "startDate", message))
+                }
+                other => refused(other, "reservationNumber"),
+            })?;
+        for p in payments {
+            let payment = Payment {
+                amount: p.amount,
+                method: p.method,
+                transaction_date: p.transaction_date,
+                recorded_by: p.recorded_by,
+                refund_due: p.refund_due,
+                reason: p.reason,
+            };
+            reservations::insert_payment(conn, reservation.id, &payment, p.transaction_date)
+                .await?;
+        }
+        Ok(match adjusted {
+            Some(finding) => Written::Adjusted(finding),
+            None => Written::Imported,
+        })
+    }
+
+    /// The number the reservation keeps (the counter of its year raised past it), or a
+    /// stand-in until [`number_the_rest`](Self::number_the_rest) gives it one.
+    async fn number(
+        &mut self,
+        conn: &mut Conn,
+        r: &ImportedReservation,
+    ) -> Result<String, WriteError> {
+        match &r.number {
+            Some(number) => {
+                if let Some((year, sequence)) = parse_number(number) {
+                    imports::raise_counter(conn, year, sequence).await?;
+                }
+                Ok(number.clone())
+            }
+            None => {
+                self.unnumbered.push((r.id, r.reservation_date));
+                Ok(format!("IMPORT-{}", r.id))
+            }
+        }
+    }
+
+    /// Numbers the reservations that came without one, after every given number.
+    async fn number_the_rest(&mut self, conn: &mut Conn) -> AppResult<()> {
+        for (id, booked) in std::mem::take(&mut self.unnumbered) {
+            if reservations::find(conn, id).await?.is_none() {
+                continue; // left out after all
+            }
+            let year =
+                chrono::DateTime::from_timestamp_millis(booked.millis()).map_or(1970, |d| d.year());
+            let sequence = reservations::next_number(conn, year).await?;
+            imports::set_number(conn, id, &reservation_number(year, sequence)).await?;
+        }
+        Ok(())
+    }
+
+    /// Rules over the whole import: an admin to log in with, cars in step with rentals.
+    async fn check_whole(&mut self, conn: &mut Conn) -> AppResult<()> {
+        let place = Place {
+            file: "(all files)".to_owned(),
+            line: 0,
+        };
+        if imports::active_admins(conn).await? == 0 {
+            let finding = Finding {
+                field: None,
+                message: "no active admin was imported: create one with `locacar user create`"
+                    .to_owned(),
+            };
+            self.reporter.notice(&place, &finding);
+        }
+        for (car, status) in imports::status_mismatches(conn).await? {
+            let message = if status == "rented" {
+                format!("car {car} is rented but no reservation of it is active")
+            } else {
+                format!("car {car} is {status} while a reservation of it is active")
+            };
+            let finding = Finding {
+                field: Some("status".to_owned()),
+                message,
+            };
+            self.reporter.notice(&place, &finding);
+        }
+        Ok(())
+    }
+}
+
+/// The record a document reads as, by collection.
+enum Record {
+    User(original::ImportedUser),
+    Client(Client),
+    Car(Car),
+    Reservation(Box<ImportedReservation>),
+    Entry(crate::db::audit::Entry),
+}
+
+impl Record {
+    fn read(collection: &str, f: &mut Fields<'_>, method: PaymentMethod) -> Option<Record> {
+        match collection {
+            "users" => original::user(f).map(Record::User),
+            "clients" => original::client(f).map(Record::Client),
+            "cars" => original::car(f).map(Record::Car),
+            "reservations" => {
+                original::reservation(f, method).map(|r| Record::Reservation(Box::new(r)))
+            }
+            _ => original::audit_entry(f).map(Record::Entry),
+        }
+    }
+}
+
+/// Why a write did not happen: the database refused the document, or failed.
+enum WriteError {
+    Refused(Refusal),
+    Failed(AppError),
+}
+
+impl From<AppError> for WriteError {
+    fn from(e: AppError) -> Self {
+        WriteError::Failed(e)
+    }
+}
+
+impl From<Refusal> for WriteError {
+    fn from(r: Refusal) -> Self {
+        WriteError::Refused(r)
+    }
+}
+
+fn invalid(field: Option<String>, message: impl Into<String>) -> Refusal {
+    Refusal {
+        kind: ProblemKind::Invalid,
+        field,
+        message: message.into(),
+    }
+}
+
+/// Tells a refusal by the database (a clash on a unique key) from a failure.
+fn refused(e: AppError, clash_field: &str) -> WriteError {
+    match e {
+        AppError::Conflict { message, fields } => {
+            let field = fields
+                .as_map()
+                .keys()
+                .next()
+                .cloned()
+                .unwrap_or_else(|| clash_field.to_owned());
+            WriteError::Refused(Refusal {
+                kind: ProblemKind::Duplicate,
+                field: Some(field),
+                message,
+            })
+        }
+        AppError::Database(e) => match db::unique_violation(&e) {
+            Some(index) => {
+                let field = unique_field(&index).unwrap_or(clash_field);
+                WriteError::Refused(Refusal::new(
+                    ProblemKind::Duplicate,
+                    field,
+                    format!("the same {field} as a document before it"),
+                ))
+            }
+            None => WriteError::Failed(AppError::Database(e)),
+        },
+        other => WriteError::Failed(other),
+    }
+}
+
+/// The field a unique index stands for: PostgreSQL names the index, SQLite the columns.
+fn unique_field(index: &str) -> Option<&'static str> {
+    let index = index.to_ascii_lowercase();
+    [
+        ("username", "username"),
+        ("plate", "licensePlate"),
+        ("vin", "vin"),
+        ("phone", "phone"),
+        ("email", "email"),
+        ("cin", "CIN"),
+        ("number", "reservationNumber"),
+        ("pkey", "_id"),
+        (".id", "_id"),
+    ]
+    .into_iter()
+    .find(|(part, _)| index.contains(part))
+    .map(|(_, field)| field)
+}
+
+/// `LC-2025-000012` → (2025, 12).
+fn parse_number(number: &str) -> Option<(i32, i64)> {
+    let rest = number.strip_prefix("LC-")?;
+    let (year, sequence) = rest.split_once('-')?;
+    Some((year.parse().ok()?, sequence.parse().ok()?))
+}
+
+/// The reservation as this server holds it, and what was done to make it owe what the
+/// original recorded, if anything.
+fn assemble(
+    r: ImportedReservation,
+    number: String,
+    car: &Car,
+    client: &Client,
+    policy: RentalPolicy,
+) -> Result<(Reservation, Option<Finding>), WriteError> {
+    let terms = r.terms;
+    let closed_at = terms.closed_at.or_else(|| {
+        r.status.is_final().then(|| match r.status {
+            ReservationStatus::Completed => r.returned.unwrap_or(r.last_modified_at),
+            _ => r.last_modified_at,
+        })
+    });
+    let mut reservation = Reservation {
+        id: r.id,
+        reservation_number: number,
+        car_id: car.id,
+        client_id: client.id,
+        start_date: r.start,
+        end_date: r.end,
+        actual_pickup_date: r.pickup,
+        actual_return_date: r.returned,
+        status: r.status,
+        daily_rate: r.daily_rate,
+        estimated_total_cost: Money::ZERO,
+        final_total_cost: None,
+        additional_charges: r.charges,
+        notes: r.notes,
+        reservation_date: r.reservation_date,
+        created_by: r.created_by,
+        last_modified_at: r.last_modified_at,
+        last_modified_by: r.last_modified_by,
+        payment_details: PaymentDetails::settle(Money::ZERO, Vec::new(), Money::ZERO),
+        car: CarSummary {
+            id: car.id,
+            make: car.make.clone(),
+            model: car.model.clone(),
+            license_plate: car.license_plate.clone(),
+        },
+        client: ClientSummary {
+            id: client.id,
+            first_name: client.first_name.clone(),
+            last_name: client.last_name.clone(),
+            phone: client.phone.clone(),
+        },
+        additional_drivers: Vec::new(),
+        pickup_branch_id: None,
+        return_branch_id: None,
+        turnaround_minutes: terms.turnaround_minutes,
+        included_km_per_day: terms.included_km_per_day,
+        extra_km_rate: terms.extra_km_rate,
+        checkout_inspection: None,
+        checkin_inspection: None,
+        review_required: terms.review_required,
+        rate_plan: terms
+            .rate_plan
+            .unwrap_or_else(|| RatePlan::flat(r.daily_rate)),
+        extras: terms.extras,
+        price_basis: terms.price_basis.unwrap_or(policy.tax.basis),
+        vat_rate: terms
+            .vat_rate
+            .unwrap_or(VatRate(policy.tax.rate_basis_points)),
+        price_lines: Vec::new(),
+        totals: Taxed::default(),
+        fee: terms.fee,
+        deposit: Deposit::of(terms.deposit_amount, Vec::new()),
+        closed_at,
+    };
+    // A closed booking keeps the estimate it was booked with: the original's, or the
+    // price of its planned period.
+    if reservation.status.is_final() {
+        let mut booked = reservation.clone();
+        booked.status = ReservationStatus::Confirmed;
+        reprice(&mut booked, policy)?;
+        reservation.estimated_total_cost = r.estimated_total.unwrap_or(booked.estimated_total_cost);
+    }
+    reprice(&mut reservation, policy)?;
+    // The original kept what a no-show or late canceller had paid without recording a
+    // total: that money is the fee it charged, not a refund this server would owe.
+    let paid: i64 = r.payments.iter().map(|p| p.amount.cents()).sum();
+    let kept = matches!(
+        reservation.status,
+        ReservationStatus::NoShow | ReservationStatus::CancelledByClient
+    ) && reservation.fee.is_none()
+        && paid > 0;
+    let recorded = r
+        .final_total
+        .or_else(|| kept.then(|| Money::from_cents(paid)));
+    let adjusted = match recorded {
+        Some(recorded) if reservation.status.is_final() => {
+            keep_recorded_total(&mut reservation, recorded, policy)?
+        }
+        _ => None,
+    };
+    Ok((reservation, adjusted))
+}
+
+/// Makes a closed reservation owe what the original recorded: a returned rental gets an
+/// adjustment line for the difference, a late cancellation or no-show a fee.
+fn keep_recorded_total(
+    r: &mut Reservation,
+    recorded: Money,
+    policy: RentalPolicy,
+) -> Result<Option<Finding>, WriteError> {
+    let computed = r.final_total_cost.unwrap_or(Money::ZERO);
+    if computed == recorded {
+        return Ok(None);
+    }
+    let difference = Money::from_cents(recorded.cents() - computed.cents());
+    match r.status {
+        ReservationStatus::Completed => r.additional_charges.push(Charge {
+            label: match policy.language {
+                crate::domain::invoice::Language::Fr => "Ajustement (reprise des données)",
+                crate::domain::invoice::Language::En => "Adjustment (data import)",
+            }
+            .to_owned(),
+            amount: difference,
+            source: ChargeSource::Agent,
+        }),
+        ReservationStatus::CancelledByClient | ReservationStatus::NoShow
+            if r.fee.is_none() && recorded > Money::ZERO =>
+        {
+            r.fee = Some(Fee {
+                kind: if r.status == ReservationStatus::NoShow {
+                    FeeKind::NoShow
+                } else {
+                    FeeKind::Cancellation
+                },
+                amount: recorded,
+                waiver: None,
+            });
+        }
+        _ => {
+            return Err(WriteError::Refused(Refusal::new(
+                ProblemKind::Invalid,
+                "finalTotalCost",
+                format!(
+                    "a reservation {} cannot owe {recorded}: nothing can be charged for it",
+                    r.status
+                ),
+            )))
+        }
+    }
+    reprice(r, policy)?;
+    Ok(Some(Finding {
+        field: Some("finalTotalCost".to_owned()),
+        message: format!(
+            "{recorded} was recorded where the rental's days come to {computed}: \
+             the difference of {difference} is kept as {}",
+            if r.status == ReservationStatus::Completed {
+                "an adjustment line"
+            } else {
+                "the fee"
+            }
+        ),
+    }))
+}
+
+/// Writes a human report on standard error: one line per problem or notice, a bar on a
+/// terminal (indicatif draws nothing elsewhere), and a line per collection.
+pub struct ConsoleReporter<W: Write> {
+    out: W,
+    bar: indicatif::ProgressBar,
+    notices_shown: u64,
+}
+
+/// Notices beyond this many are counted, not printed one by one.
+const NOTICES_SHOWN: u64 = 1000;
+
+impl<W: Write> ConsoleReporter<W> {
+    pub fn new(out: W) -> Self {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg:12} [{bar:30}] {bytes}/{total_bytes} {per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        ConsoleReporter {
+            out,
+            bar,
+            notices_shown: 0,
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        self.bar.suspend(|| {
+            let _ = writeln!(self.out, "{text}");
+        });
+    }
+}
+
+fn at(place: &Place, field: &Option<String>) -> String {
+    let field = field
+        .as_deref()
+        .map(|f| format!(" {f}:"))
+        .unwrap_or_default();
+    format!("{}:{}:{field}", place.file, place.line)
+}
+
+impl<W: Write> Reporter for ConsoleReporter<W> {
+    fn problem(&mut self, p: &Problem) {
+        let outcome = match p.resolved {
+            None => "",
+            Some(Resolution::Cancel) => " (imported as cancelled_by_agency)",
+            Some(_) => " (left out)",
+        };
+        let text = format!(
+            "{} {}: {}{outcome}",
+            at(&p.place, &p.field),
+            p.kind.as_str(),
+            p.message
+        );
+        self.line(&text);
+    }
+
+    fn notice(&mut self, place: &Place, finding: &Finding) {
+        self.notices_shown += 1;
+        if self.notices_shown <= NOTICES_SHOWN {
+            let text = format!("{} notice: {}", at(place, &finding.field), finding.message);
+            self.line(&text);
+        }
+    }
+
+    fn progress(&mut self, collection: &str, bytes: u64, total: u64, _docs: u64) {
+        if self.bar.length() != Some(total) || self.bar.message() != collection {
+            self.bar.reset();
+            self.bar.set_length(total);
+            self.bar.set_message(collection.to_owned());
+        }
+        self.bar.set_position(bytes);
+    }
+
+    fn finished(&mut self, collection: &str, c: &CollectionCount, seconds: f64) {
+        let rate = if seconds > 0.0 {
+            c.read as f64 / seconds
+        } else {
+            0.0
+        };
+        let text = format!(
+            "{collection}: {} read, {} imported, {} left out, {} problems, {} notices ({rate:.0} documents/s)",
+            c.read, c.imported, c.skipped, c.problems, c.notices
+        );
+        self.line(&text);
+    }
+}
+
+impl<W: Write> Drop for ConsoleReporter<W> {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+        if self.notices_shown > NOTICES_SHOWN {
+            let _ = writeln!(
+                self.out,
+                "… and {} more notices",
+                self.notices_shown - NOTICES_SHOWN
+            );
+        }
+    }
+}
