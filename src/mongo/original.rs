@@ -29,7 +29,7 @@ use crate::domain::money::Money;
 use crate::domain::password;
 use crate::domain::pricing::Charge;
 use crate::domain::rates::RatePlan;
-use crate::domain::reservation::{PaymentMethod, ReservationStatus};
+use crate::domain::reservation::{Payment, PaymentMethod, ReservationStatus};
 use crate::domain::tax::{PriceBasis, VatRate};
 use crate::domain::text::{clean_text, optional_notes, optional_text};
 use crate::domain::time::Timestamp;
@@ -567,17 +567,6 @@ pub fn client(f: &mut Fields<'_>) -> Option<Client> {
     })
 }
 
-/// One payment as imported.
-#[derive(Debug, Clone)]
-pub struct ImportedPayment {
-    pub amount: Money,
-    pub method: PaymentMethod,
-    pub transaction_date: Timestamp,
-    pub recorded_by: Option<Id>,
-    pub refund_due: bool,
-    pub reason: Option<String>,
-}
-
 /// The terms a booking was priced with, when this server exported it.
 #[derive(Debug, Clone, Default)]
 pub struct BookedTerms {
@@ -619,7 +608,7 @@ pub struct ImportedReservation {
     pub created_by: Option<Id>,
     pub last_modified_at: Timestamp,
     pub last_modified_by: Option<Id>,
-    pub payments: Vec<ImportedPayment>,
+    pub payments: Vec<Payment>,
     pub terms: BookedTerms,
 }
 
@@ -746,7 +735,7 @@ fn check_status_dates(
 
 /// The original's aggregate (`amountPaid`, `reste`, `transactionDate`) is one payment;
 /// this server's own export lists each payment under `payments`.
-fn payment_details(p: &mut Fields<'_>, method: PaymentMethod) -> Option<Vec<ImportedPayment>> {
+fn payment_details(p: &mut Fields<'_>, method: PaymentMethod) -> Option<Vec<Payment>> {
     if p.has("payments") {
         return p.ours::<Vec<ExportedPayment>>("payments").map(|list| {
             list.unwrap_or_default()
@@ -763,7 +752,7 @@ fn payment_details(p: &mut Fields<'_>, method: PaymentMethod) -> Option<Vec<Impo
         (Some(amount), _) if amount < Money::ZERO => {
             p.problem("amountPaid", "must not be negative")
         }
-        (Some(amount), Some(at)) if amount > Money::ZERO => Some(vec![ImportedPayment {
+        (Some(amount), Some(at)) if amount > Money::ZERO => Some(vec![Payment {
             amount,
             method,
             transaction_date: at,
@@ -792,8 +781,8 @@ struct ExportedPayment {
 }
 
 impl ExportedPayment {
-    fn into_imported(self) -> ImportedPayment {
-        ImportedPayment {
+    fn into_imported(self) -> Payment {
+        Payment {
             amount: self.amount,
             method: self.method.parse().unwrap_or(PaymentMethod::Cash),
             transaction_date: self.transaction_date,

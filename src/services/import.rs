@@ -35,8 +35,8 @@ use crate::domain::money::Money;
 use crate::domain::pricing::{Charge, ChargeSource};
 use crate::domain::rates::RatePlan;
 use crate::domain::reservation::{
-    reservation_number, CarSummary, ClientSummary, Payment, PaymentDetails, PaymentMethod,
-    Reservation, ReservationStatus,
+    reservation_number, CarSummary, ClientSummary, PaymentDetails, PaymentMethod, Reservation,
+    ReservationStatus,
 };
 use crate::domain::tax::{Taxed, VatRate};
 use crate::domain::time::Timestamp;
@@ -578,17 +578,8 @@ impl Run<'_> {
                 }
                 other => refused(other, "reservationNumber"),
             })?;
-        for p in payments {
-            let payment = Payment {
-                amount: p.amount,
-                method: p.method,
-                transaction_date: p.transaction_date,
-                recorded_by: p.recorded_by,
-                refund_due: p.refund_due,
-                reason: p.reason,
-            };
-            reservations::insert_payment(conn, reservation.id, &payment, p.transaction_date)
-                .await?;
+        for p in &payments {
+            reservations::insert_payment(conn, reservation.id, p, p.transaction_date).await?;
         }
         Ok(match adjusted {
             Some(finding) => Written::Adjusted(finding),
