@@ -9,8 +9,9 @@ use crate::db::Database;
 use crate::domain::reservation::PaymentMethod;
 use crate::domain::time::Timestamp;
 use crate::domain::user::{FullName, NewPassword, Role, Username};
+use crate::report::ConsoleReporter;
 use crate::services::hashing::Hasher;
-use crate::services::import::{self, ConsoleReporter, ImportOptions, Outcome, Resolution};
+use crate::services::import::{self, ImportOptions, Outcome, Resolution};
 use crate::services::{staff, Origin};
 
 /// LocaCar Manager: the server a car-rental agency runs its day on.
@@ -196,7 +197,7 @@ async fn import_mongo(database: &DatabaseArgs, args: ImportArgs) -> anyhow::Resu
         anyhow::bail!("`cancel` resolves only overlaps (--on-overlap)");
     }
     let summary = {
-        let mut reporter = ConsoleReporter::new(std::io::stderr());
+        let mut reporter = ConsoleReporter::new(std::io::stderr(), std::io::stderr().is_terminal());
         import::run(&database.database_url, &options, &mut reporter).await?
     };
     match summary.outcome {
@@ -215,10 +216,14 @@ async fn import_mongo(database: &DatabaseArgs, args: ImportArgs) -> anyhow::Resu
 
 async fn export_mongo(db: &Database, dir: &std::path::Path) -> anyhow::Result<()> {
     let interactive = std::io::stderr().is_terminal();
+    let mut last_line = std::time::Instant::now();
     let mut progress = |collection: &str, written: u64, seconds: f64| {
+        let rate = written as f64 / seconds.max(1e-9);
         if interactive {
-            let rate = written as f64 / seconds.max(1e-9);
             eprint!("\r{collection}: {written} documents ({rate:.0}/s)   ");
+        } else if last_line.elapsed() >= std::time::Duration::from_secs(5) {
+            last_line = std::time::Instant::now();
+            eprintln!("{collection}: {written} documents so far ({rate:.0}/s)");
         }
     };
     let summary = crate::services::export::run(db, dir, &mut progress).await?;

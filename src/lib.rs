@@ -14,5 +14,6 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mongo;
+pub mod report;
 pub mod server;
 pub mod services;

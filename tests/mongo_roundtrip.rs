@@ -6,11 +6,38 @@ mod common;
 use common::{command, Engine, Server, TestApp, TestDb, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
-/// An agency with a history, made through the API: staff, cars, clients, and rentals in
-/// every stage with charges, fees, payments and a refund.
+/// An agency with a history, made through the API: staff, branches, cars with rate plans
+/// and a block, extras, clients, and rentals in every stage with inspections, charges,
+/// fees, payments, a refund, a deposit and an additional driver.
 async fn fill(app: &TestApp) {
     let (_, _) = app.manager("nadia").await;
     let admin = app.admin().await;
+    let r = admin
+        .post(
+            "/api/branches",
+            json!({"name": "Casablanca Centre", "address": "12 bd Zerktouni", "phone": "0522000000",
+                   "openingHours": [{"day": "monday", "opens": "08:30", "closes": "12:30"},
+                                    {"day": "monday", "opens": "14:00", "closes": "19:00"}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let casa = r.body["_id"].as_str().unwrap().to_owned();
+    let r = admin
+        .post(
+            "/api/branches",
+            json!({"name": "Rabat Agdal", "address": "3 av. de France"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let rabat = r.body["_id"].as_str().unwrap().to_owned();
+    let r = admin
+        .post(
+            "/api/extras",
+            json!({"name": "Siège enfant", "pricing": "perDay", "price": 30, "cap": 150}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let seat = r.body["_id"].as_str().unwrap().to_owned();
     let mut cars = Vec::new();
     for (plate, vin, rate) in [
         ("12345-A-6", "VF1RFB00X66123456", 250.5),
@@ -21,7 +48,8 @@ async fn fill(app: &TestApp) {
             .post(
                 "/api/cars",
                 json!({"make": "Dacia", "model": "Logan", "year": 2023, "licensePlate": plate,
-                       "vin": vin, "dailyRate": rate, "color": "Blanc", "odometerKm": 1000}),
+                       "vin": vin, "dailyRate": rate, "color": "Blanc", "odometerKm": 1000,
+                       "homeBranchId": casa, "includedKmPerDay": 200, "extraKmRate": 1.5}),
             )
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
@@ -34,6 +62,29 @@ async fn fill(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    let r = admin
+        .put(
+            &format!("/api/cars/{}/rates", cars[1]),
+            json!({"base": {"daily": 400, "weekly": 350, "monthly": 300}, "deposit": 3000,
+                   "seasons": [{"name": "Été", "firstDay": "2027-07-01", "lastDay": "2027-08-31",
+                                "rates": {"daily": 480}}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = admin
+        .put(
+            &format!("/api/cars/{}/rates", cars[2]),
+            json!({"base": {"daily": 320.75}, "deposit": 2000}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = admin
+        .post(
+            &format!("/api/cars/{}/blocks", cars[0]),
+            json!({"start": chrono_like_in_days(40), "end": chrono_like_in_days(42), "reason": "Vidange"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
     let mut clients = Vec::new();
     for (n, phone) in ["06 12 34 56 78", "+212 661-000-111", "0700112233"]
         .iter()
@@ -56,28 +107,38 @@ async fn fill(app: &TestApp) {
                "status": "confirmed", "notes": "réservé par téléphone"})
     };
     // A past rental, returned late with a charge, paid in two goes, with a refund.
-    let r = admin
-        .post(
-            "/api/reservations",
-            book(
-                &cars[0],
-                &clients[0],
-                "2026-03-01T09:00:00Z",
-                "2026-03-04T09:00:00Z",
-            ),
-        )
-        .await;
+    let mut past = book(
+        &cars[0],
+        &clients[0],
+        "2026-03-01T09:00:00Z",
+        "2026-03-04T09:00:00Z",
+    );
+    past["extras"] = json!([{"extraId": seat, "quantity": 1}]);
+    past["additionalDriverIds"] = json!([clients[2]]);
+    past["returnBranchId"] = json!(rabat);
+    let r = admin.post("/api/reservations", past).await;
     assert_eq!(r.status, 201, "{}", r.text);
     let done = r.body["_id"].as_str().unwrap().to_owned();
-    for (status, at, extra) in [
-        ("active", "2026-03-01T09:30:00Z", json!(null)),
+    let seen = |km: i64, fuel: i64, damage: Value| json!({"odometerKm": km, "fuelEighths": fuel, "damage": damage, "signedBy": "Client0 Alaoui"});
+    for (status, at, extra, inspection) in [
+        (
+            "active",
+            "2026-03-01T09:30:00Z",
+            json!(null),
+            seen(1000, 8, json!([])),
+        ),
         (
             "completed",
             "2026-03-05T11:00:00Z",
             json!([{"label": "Lavage", "amount": 50}]),
+            seen(
+                2100,
+                6,
+                json!([{"zone": "rear", "description": "Rayure pare-chocs"}]),
+            ),
         ),
     ] {
-        let mut body = json!({"status": status, "at": at});
+        let mut body = json!({"status": status, "at": at, "inspection": inspection});
         if !extra.is_null() {
             body["additionalCharges"] = extra;
         }
@@ -128,6 +189,13 @@ async fn fill(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    let r = admin
+        .post(
+            &format!("/api/reservations/{active}/deposit"),
+            json!({"kind": "capture", "amount": 100, "reason": "Jante rayée"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
     // And a future booking awaiting confirmation.
     let mut pending = book(
         &cars[0],
@@ -168,6 +236,10 @@ async fn answers(server: &Server) -> Vec<(String, Value)> {
     assert_eq!(r.status, 200, "{}", r.text);
     let mut out = Vec::new();
     for path in [
+        "/api/branches",
+        "/api/extras",
+        "/api/dashboard",
+        "/api/reports/utilisation?from=2026-01-01&to=2027-12-31",
         "/api/managers?perPage=100",
         "/api/cars?perPage=100",
         "/api/clients?perPage=100",
@@ -182,6 +254,13 @@ async fn answers(server: &Server) -> Vec<(String, Value)> {
                 let kind = path.split(['?', '/']).nth(2).unwrap_or_default();
                 let one = api.get(&format!("/api/{kind}/{id}")).await;
                 out.push((format!("/api/{kind}/{id}"), one.body));
+                if kind == "cars" {
+                    for more in ["rates", "blocks"] {
+                        let r = api.get(&format!("/api/cars/{id}/{more}")).await;
+                        assert_eq!(r.status, 200, "{more}: {}", r.text);
+                        out.push((format!("/api/cars/{id}/{more}"), r.body));
+                    }
+                }
             }
         }
         out.push((path.to_owned(), r.body));

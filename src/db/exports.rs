@@ -1,6 +1,7 @@
 //! What only an export reads: ids page by page, and what the export cannot carry yet.
 
 use super::Conn;
+use crate::domain::block::Block;
 use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
 
@@ -12,6 +13,9 @@ fn table(collection: &str) -> AppResult<&'static str> {
         "cars" => Ok("cars"),
         "reservations" => Ok("reservations"),
         "audit_log" => Ok("audit_log"),
+        "branches" => Ok("branches"),
+        "extras" => Ok("extras"),
+        "car_blocks" => Ok("car_blocks"),
         other => Err(AppError::Internal(anyhow::anyhow!("no collection {other}"))),
     }
 }
@@ -40,34 +44,27 @@ pub async fn page_of_ids(
         .collect()
 }
 
-/// Data the export files do not hold yet, as (what, how many rows): branches, blocks,
-/// extras, photos, inspections, deposits, additional drivers and invoices.
+/// One block by its id alone.
+pub async fn block(conn: &mut Conn, id: Id) -> AppResult<Option<Block>> {
+    let car: Option<String> = sqlx::query_scalar("SELECT car_id FROM car_blocks WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    match car.and_then(|c| c.parse().ok()) {
+        Some(car) => super::blocks::find(conn, car, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Data the export files do not hold yet, as (what, how many rows): photos and invoices.
 pub async fn not_exported(conn: &mut Conn) -> AppResult<Vec<(&'static str, i64)>> {
-    let checks: [(&str, &str); 10] = [
-        ("branches", "SELECT COUNT(*) FROM branches"),
-        ("car blocks", "SELECT COUNT(*) FROM car_blocks"),
-        ("extras", "SELECT COUNT(*) FROM extras"),
+    let checks: [(&str, &str); 3] = [
         ("car photos", "SELECT COUNT(*) FROM car_images"),
-        ("inspections", "SELECT COUNT(*) FROM inspections"),
         (
-            "deposit movements",
-            "SELECT COUNT(*) FROM deposit_movements",
-        ),
-        (
-            "additional drivers",
-            "SELECT COUNT(*) FROM reservation_drivers",
+            "inspection photos",
+            "SELECT COUNT(*) FROM inspection_photos",
         ),
         ("invoices and credit notes", "SELECT COUNT(*) FROM invoices"),
-        (
-            "cars' branches",
-            "SELECT COUNT(*) FROM cars WHERE home_branch_id IS NOT NULL \
-             OR current_branch_id IS NOT NULL",
-        ),
-        (
-            "cars' weekly, monthly, seasonal rates and deposits",
-            "SELECT COUNT(*) FROM cars WHERE weekly_rate IS NOT NULL \
-             OR monthly_rate IS NOT NULL OR deposit_amount > 0 OR rate_seasons <> '[]'",
-        ),
     ];
     let mut left_out = Vec::new();
     for (what, sql) in checks {

@@ -4,8 +4,12 @@
 use super::audit::Entry;
 use super::Conn;
 use crate::domain::id::Id;
+use crate::domain::inspection::InspectionKind;
+use crate::domain::money::Money;
+use crate::domain::rates::CarRates;
 use crate::domain::time::Timestamp;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::mongo::original::RecordedInspection;
 
 /// The tables an import fills, with how many rows each holds, for the empty-database check.
 pub async fn rows_held(conn: &mut Conn) -> AppResult<Vec<(&'static str, i64)>> {
@@ -144,4 +148,48 @@ pub async fn active_admins(conn: &mut Conn) -> AppResult<i64> {
             .fetch_one(conn)
             .await?,
     )
+}
+
+/// Sets a car's rate plan and deposit as exported, leaving its other fields as imported.
+pub async fn set_car_rates(conn: &mut Conn, id: Id, rates: &CarRates) -> AppResult<()> {
+    let seasons = serde_json::to_string(&rates.seasons)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    sqlx::query(
+        "UPDATE cars SET daily_rate = $2, weekly_rate = $3, monthly_rate = $4, \
+         deposit_amount = $5, rate_seasons = $6 WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(rates.base.daily.cents())
+    .bind(rates.base.weekly.map(Money::cents))
+    .bind(rates.base.monthly.map(Money::cents))
+    .bind(rates.deposit.cents())
+    .bind(seasons)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records an inspection as exported, with who recorded it (if anyone is known).
+pub async fn insert_inspection(
+    conn: &mut Conn,
+    reservation: Id,
+    kind: InspectionKind,
+    i: &RecordedInspection,
+) -> AppResult<()> {
+    let damage = serde_json::to_string(&i.damage).map_err(|e| AppError::Internal(e.into()))?;
+    sqlx::query(
+        "INSERT INTO inspections (reservation_id, kind, odometer_km, fuel_eighths, damage, \
+         signed_by, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(reservation.to_string())
+    .bind(kind.as_str())
+    .bind(i.odometer_km)
+    .bind(i64::from(i.fuel_eighths))
+    .bind(damage)
+    .bind(&i.signed_by)
+    .bind(i.recorded_at.millis())
+    .bind(i.recorded_by.map(|id| id.to_string()))
+    .execute(conn)
+    .await?;
+    Ok(())
 }

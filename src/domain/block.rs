@@ -10,7 +10,7 @@ use super::time::Timestamp;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// A car taken out of service for `[start, end)`; without an end, until the block is ended.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Block {
     #[serde(rename = "_id")]

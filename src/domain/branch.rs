@@ -116,7 +116,7 @@ pub fn check_opening_hours(periods: Vec<OpeningPeriod>) -> Result<Vec<OpeningPer
 }
 
 /// A branch as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Branch {
     #[serde(rename = "_id")]

@@ -41,7 +41,7 @@ impl std::str::FromStr for DepositKind {
 }
 
 /// One line of the ledger; amounts are positive, the kind gives the direction.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DepositMovement {
     pub kind: DepositKind,

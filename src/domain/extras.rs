@@ -61,7 +61,7 @@ pub struct ChosenExtra {
 pub const MAX_QUANTITY: i64 = 20;
 
 /// An item of the extras catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Extra {
     #[serde(rename = "_id")]

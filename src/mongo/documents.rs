@@ -10,6 +10,7 @@ use crate::domain::car::Car;
 use crate::domain::client::Client;
 use crate::domain::id::Id;
 use crate::domain::money::Money;
+use crate::domain::rates::CarRates;
 use crate::domain::reservation::Reservation;
 use crate::domain::time::Timestamp;
 use crate::domain::user::User;
@@ -62,7 +63,17 @@ pub fn user(u: &User, password_hash: &str) -> Value {
     })
 }
 
-pub fn car(c: &Car) -> Value {
+/// A document of one of this server's own collections (branches, extras, blocks): its
+/// API form, with the `_id` an ObjectId as MongoDB holds it.
+pub fn own(record: &impl Serialize) -> Value {
+    let mut doc = ours(record);
+    if let Some(id) = doc.get("_id").and_then(Value::as_str).map(str::to_owned) {
+        doc["_id"] = json!({ "$oid": id });
+    }
+    doc
+}
+
+pub fn car(c: &Car, rates: &CarRates) -> Value {
     json!({
         "_id": oid(c.id),
         "make": c.make,
@@ -75,6 +86,9 @@ pub fn car(c: &Car) -> Value {
         "dailyRate": money(c.daily_rate),
         "imageUrl": Value::Null,
         "description": c.description,
+        "homeBranchId": opt_oid(c.home_branch_id),
+        "currentBranchId": opt_oid(c.current_branch_id),
+        "rates": ours(rates),
         "odometerKm": c.odometer_km,
         "includedKmPerDay": c.included_km_per_day,
         "extraKmRate": money(c.extra_km_rate),
@@ -157,6 +171,12 @@ pub fn reservation(r: &Reservation) -> Value {
         "depositAmount": money(r.deposit.required),
         "reviewRequired": r.review_required,
         "closedAt": opt_date(r.closed_at),
+        "pickupBranchId": opt_oid(r.pickup_branch_id),
+        "returnBranchId": opt_oid(r.return_branch_id),
+        "additionalDriverIds": r.additional_drivers.iter().map(|d| d.id).collect::<Vec<_>>(),
+        "depositMovements": ours(&r.deposit.movements),
+        "checkoutInspection": ours(&r.checkout_inspection),
+        "checkinInspection": ours(&r.checkin_inspection),
     })
 }
 

@@ -23,12 +23,14 @@ use crate::domain::billing::Fee;
 use crate::domain::car::{parse_year, plate_key, Car, CarStatus, LicensePlate, Vin};
 use crate::domain::client::{Cin, Client, Email, Phone};
 use crate::domain::date::Date;
+use crate::domain::deposit::DepositMovement;
 use crate::domain::extras::ChosenExtra;
 use crate::domain::id::Id;
+use crate::domain::inspection::Damage;
 use crate::domain::money::Money;
 use crate::domain::password;
 use crate::domain::pricing::Charge;
-use crate::domain::rates::RatePlan;
+use crate::domain::rates::{CarRates, RatePlan};
 use crate::domain::reservation::{Payment, PaymentMethod, ReservationStatus};
 use crate::domain::tax::{PriceBasis, VatRate};
 use crate::domain::text::{clean_text, optional_notes, optional_text};
@@ -292,6 +294,11 @@ impl<'a> Fields<'a> {
         })
     }
 
+    /// The whole document, read as one of this server's own records.
+    pub fn own<T: DeserializeOwned>(&self) -> Result<T, Finding> {
+        own(self.doc)
+    }
+
     /// Whether the document has `name` (null included).
     pub fn has(&self, name: &str) -> bool {
         self.doc.contains_key(name)
@@ -417,8 +424,15 @@ pub fn user(f: &mut Fields<'_>) -> Option<ImportedUser> {
     })
 }
 
+/// A car with the rate plan this server exported with it, if any.
+#[derive(Debug, Clone)]
+pub struct ImportedCar {
+    pub car: Car,
+    pub rates: Option<CarRates>,
+}
+
 /// Reads a `cars` document.
-pub fn car(f: &mut Fields<'_>) -> Option<Car> {
+pub fn car(f: &mut Fields<'_>) -> Option<ImportedCar> {
     let id = f.id("_id");
     let make = f.text("make", |s| clean_text(s, 50));
     let model = f.text("model", |s| clean_text(s, 50));
@@ -437,6 +451,15 @@ pub fn car(f: &mut Fields<'_>) -> Option<Car> {
             format!("the photo at {url} is not carried over: upload it again"),
         );
     }
+    let home_branch = f.opt_id("homeBranchId");
+    let current_branch = f.opt_id("currentBranchId");
+    let rates = f
+        .ours::<CarRates>("rates")
+        .and_then(|rates| match rates.map(CarRates::check) {
+            Some(Err((field, problem))) => f.problem(&format!("rates.{field}"), problem),
+            Some(Ok(rates)) => Some(Some(rates)),
+            None => Some(None),
+        });
     let odometer = f.opt_integer("odometerKm");
     let included = f.opt_integer("includedKmPerDay");
     let extra_km_rate = f.opt_money("extraKmRate");
@@ -456,6 +479,9 @@ pub fn car(f: &mut Fields<'_>) -> Option<Car> {
         "dailyRate",
         "description",
         "imageUrl",
+        "homeBranchId",
+        "currentBranchId",
+        "rates",
         "odometerKm",
         "includedKmPerDay",
         "extraKmRate",
@@ -465,7 +491,8 @@ pub fn car(f: &mut Fields<'_>) -> Option<Car> {
         "updatedBy",
     ]);
     let added_at = added_at?;
-    Some(Car {
+    let rates = rates?;
+    let car = Car {
         id: id?,
         make: make?,
         model: model?,
@@ -474,11 +501,11 @@ pub fn car(f: &mut Fields<'_>) -> Option<Car> {
         vin: vin?.as_str().to_owned(),
         color: color?,
         status: status?,
-        daily_rate: daily_rate?,
+        daily_rate: rates.as_ref().map_or(daily_rate?, |r| r.base.daily),
         image_url: None,
         description: description?,
-        home_branch_id: None,
-        current_branch_id: None,
+        home_branch_id: home_branch?,
+        current_branch_id: current_branch?,
         odometer_km: odometer?.unwrap_or(0).max(0),
         included_km_per_day: included?.filter(|km| *km > 0),
         extra_km_rate: extra_km_rate?.unwrap_or(Money::ZERO),
@@ -486,7 +513,8 @@ pub fn car(f: &mut Fields<'_>) -> Option<Car> {
         added_by: added_by?,
         updated_at: updated_at?.unwrap_or(added_at),
         updated_by: updated_by?,
-    })
+    };
+    Some(ImportedCar { car, rates })
 }
 
 fn positive(f: &mut Fields<'_>, name: &str) -> Option<Money> {
@@ -581,6 +609,24 @@ pub struct BookedTerms {
     pub deposit_amount: Money,
     pub review_required: bool,
     pub closed_at: Option<Timestamp>,
+    pub pickup_branch: Option<Id>,
+    pub return_branch: Option<Id>,
+    pub additional_drivers: Vec<Id>,
+    pub deposit_movements: Vec<DepositMovement>,
+    pub checkout: Option<RecordedInspection>,
+    pub checkin: Option<RecordedInspection>,
+}
+
+/// An inspection as this server exports it (its photos are not in the files).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordedInspection {
+    pub odometer_km: i64,
+    pub fuel_eighths: u8,
+    pub damage: Vec<Damage>,
+    pub signed_by: String,
+    pub recorded_at: Timestamp,
+    pub recorded_by: Option<Id>,
 }
 
 /// A `reservations` document, read; the import prices it and checks it against the
@@ -696,6 +742,12 @@ const RESERVATION_FIELDS: &[&str] = &[
     "depositAmount",
     "reviewRequired",
     "closedAt",
+    "pickupBranchId",
+    "returnBranchId",
+    "additionalDriverIds",
+    "depositMovements",
+    "checkoutInspection",
+    "checkinInspection",
 ];
 
 /// A picked-up rental has its pick-up time, a returned one both times, in order.
@@ -806,6 +858,12 @@ fn booked_terms(f: &mut Fields<'_>) -> Option<BookedTerms> {
     let deposit = f.opt_money("depositAmount");
     let review = f.ours::<bool>("reviewRequired");
     let closed_at = f.opt_instant("closedAt");
+    let pickup_branch = f.opt_id("pickupBranchId");
+    let return_branch = f.opt_id("returnBranchId");
+    let drivers = f.ours::<Vec<Id>>("additionalDriverIds");
+    let movements = f.ours::<Vec<DepositMovement>>("depositMovements");
+    let checkout = f.ours::<RecordedInspection>("checkoutInspection");
+    let checkin = f.ours::<RecordedInspection>("checkinInspection");
     let vat_rate = match vat_rate? {
         None => None,
         Some(v) => match v.to_string().parse::<VatRate>() {
@@ -825,6 +883,12 @@ fn booked_terms(f: &mut Fields<'_>) -> Option<BookedTerms> {
         deposit_amount: deposit?.unwrap_or(Money::ZERO),
         review_required: review?.unwrap_or(false),
         closed_at: closed_at?,
+        pickup_branch: pickup_branch?,
+        return_branch: return_branch?,
+        additional_drivers: drivers?.unwrap_or_default(),
+        deposit_movements: movements?.unwrap_or_default(),
+        checkout: checkout?,
+        checkin: checkin?,
     })
 }
 
@@ -863,6 +927,16 @@ pub fn audit_entry(f: &mut Fields<'_>) -> Option<Entry> {
         details: secret_names_hidden(details?.unwrap_or_else(|| json!({}))),
         before: before?.map(without_secrets),
         after: after?.map(without_secrets),
+    })
+}
+
+/// A document of one of this server's own collections (branches, extras, blocks), read
+/// through its API form; a problem names the field at fault.
+pub fn own<T: DeserializeOwned>(doc: &Document) -> Result<T, Finding> {
+    let value = plain_json(&Bson::Document(doc.clone()));
+    serde_path_to_error::deserialize(value).map_err(|e| Finding {
+        field: Some(e.path().to_string()).filter(|p| p != "."),
+        message: e.inner().to_string(),
     })
 }
 
@@ -950,7 +1024,7 @@ mod tests {
     fn a_car_is_read_with_its_id_and_exact_rate() {
         let doc = car_doc();
         let (car, f) = read(&doc, car);
-        let car = car.unwrap();
+        let car = car.unwrap().car;
         assert!(f.problems.is_empty(), "{:?}", f.problems);
         assert_eq!(car.id.to_string(), "663600a0aaaaaaaaaa000001");
         assert_eq!(car.daily_rate, Money::from_cents(25_050));

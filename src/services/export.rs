@@ -11,7 +11,9 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use crate::db::{audit, cars, clients, exports, reservations, users, Conn, Database};
+use crate::db::{
+    audit, branches, cars, clients, exports, extras, reservations, users, Conn, Database,
+};
 use crate::domain::id::Id;
 use crate::error::{AppError, AppResult};
 use crate::mongo::documents;
@@ -78,7 +80,14 @@ async fn document(conn: &mut Conn, collection: &str, id: Id) -> AppResult<serde_
             documents::user(&u.user, &u.password_hash)
         }
         "clients" => documents::client(&clients::find(conn, id).await?.ok_or_else(gone)?),
-        "cars" => documents::car(&cars::find(conn, id).await?.ok_or_else(gone)?),
+        "cars" => {
+            let car = cars::find(conn, id).await?.ok_or_else(gone)?;
+            let rates = cars::rates(conn, id).await?.ok_or_else(gone)?;
+            documents::car(&car, &rates)
+        }
+        "branches" => documents::own(&branches::find(conn, id).await?.ok_or_else(gone)?),
+        "extras" => documents::own(&extras::find(conn, id).await?.ok_or_else(gone)?),
+        "car_blocks" => documents::own(&exports::block(conn, id).await?.ok_or_else(gone)?),
         "reservations" => {
             documents::reservation(&reservations::find(conn, id).await?.ok_or_else(gone)?)
         }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -24,13 +24,20 @@ use super::billing::reprice;
 use super::reservations::RentalPolicy;
 use super::Origin;
 use crate::db::reservations::Hold;
-use crate::db::{self, cars, clients, imports, reservations, users, Conn, Engine};
+use crate::db::{
+    self, blocks, branches, cars, clients, deposits, extras, imports, reservations, users, Conn,
+    Engine,
+};
 use crate::domain::audit::AuditAction;
 use crate::domain::billing::{Fee, FeeKind};
+use crate::domain::block::Block;
+use crate::domain::branch::Branch;
 use crate::domain::car::Car;
 use crate::domain::client::Client;
 use crate::domain::deposit::Deposit;
+use crate::domain::extras::Extra;
 use crate::domain::id::Id;
+use crate::domain::inspection::InspectionKind;
 use crate::domain::money::Money;
 use crate::domain::pricing::{Charge, ChargeSource};
 use crate::domain::rates::RatePlan;
@@ -46,8 +53,18 @@ use crate::mongo::extjson;
 use crate::mongo::original::{self, Fields, Finding, ImportedReservation};
 use crate::mongo::stream::Documents;
 
-/// The collections, in the order they are imported.
-pub const COLLECTIONS: [&str; 5] = ["users", "clients", "cars", "reservations", "audit_log"];
+/// The collections, in the order their references need. The original had the five of the
+/// contract; `branches`, `extras` and `car_blocks` are this server's own, in its exports.
+pub const COLLECTIONS: [&str; 8] = [
+    "users",
+    "branches",
+    "extras",
+    "clients",
+    "cars",
+    "car_blocks",
+    "reservations",
+    "audit_log",
+];
 
 /// What a problem is, for choosing how it is resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -157,8 +174,9 @@ pub enum Outcome {
 pub trait Reporter {
     fn problem(&mut self, p: &Problem);
     fn notice(&mut self, place: &Place, finding: &Finding);
-    /// A collection is being read: `bytes` of `total` so far, `docs` documents.
-    fn progress(&mut self, collection: &str, bytes: u64, total: u64, docs: u64);
+    /// A collection is being read: `bytes` of `total` so far, `docs` documents in
+    /// `seconds`.
+    fn progress(&mut self, collection: &str, bytes: u64, total: u64, docs: u64, seconds: f64);
     /// A collection is done.
     fn finished(&mut self, collection: &str, count: &CollectionCount, seconds: f64);
 }
@@ -368,12 +386,11 @@ impl Run<'_> {
             self.document(conn, collection, place, &text, &mut count)
                 .await?;
             if count.read % 1024 == 0 {
+                let seconds = started.elapsed().as_secs_f64();
                 self.reporter
-                    .progress(collection, docs.bytes_read(), total, count.read);
+                    .progress(collection, docs.bytes_read(), total, count.read, seconds);
             }
         }
-        self.reporter
-            .progress(collection, docs.bytes_read(), total, count.read);
         self.reporter
             .finished(collection, &count, started.elapsed().as_secs_f64());
         Ok(count)
@@ -517,9 +534,44 @@ impl Run<'_> {
             Record::Client(c) => clients::insert(conn, &c)
                 .await
                 .map_err(|e| refused(e, "phone"))?,
-            Record::Car(c) => cars::insert(conn, &c)
+            Record::Branch(b) => {
+                branches::insert(conn, &b)
+                    .await
+                    .map_err(|e| refused(e, "name"))?;
+            }
+            Record::Extra(x) => extras::insert(conn, &x)
                 .await
-                .map_err(|e| refused(e, "licensePlate"))?,
+                .map_err(|e| refused(e, "name"))?,
+            Record::Car(c) => {
+                for (field, branch) in [
+                    ("homeBranchId", c.car.home_branch_id),
+                    ("currentBranchId", c.car.current_branch_id),
+                ] {
+                    existing_branch(conn, field, branch).await?;
+                }
+                cars::insert(conn, &c.car)
+                    .await
+                    .map_err(|e| refused(e, "licensePlate"))?;
+                if let Some(rates) = &c.rates {
+                    imports::set_car_rates(conn, c.car.id, rates).await?;
+                }
+            }
+            Record::Block(b) => {
+                if cars::find(conn, b.car_id).await?.is_none() {
+                    return Err(Refusal::new(
+                        ProblemKind::MissingReference,
+                        "carId",
+                        format!("no car has id {}", b.car_id),
+                    )
+                    .into());
+                }
+                blocks::insert(conn, &b).await.map_err(|e| match e {
+                    AppError::Conflict { message, .. } => {
+                        WriteError::Refused(Refusal::new(ProblemKind::Overlap, "start", message))
+                    }
+                    other => refused(other, "_id"),
+                })?;
+            }
             Record::Reservation(r) => return self.reservation(conn, *r).await,
             Record::Entry(e) => imports::insert_entry(conn, &e)
                 .await
@@ -549,9 +601,28 @@ impl Run<'_> {
                 format!("no client has id {}", r.client_id),
             )
         })?;
+        existing_branch(conn, "pickupBranchId", r.terms.pickup_branch).await?;
+        existing_branch(conn, "returnBranchId", r.terms.return_branch).await?;
+        let mut drivers = Vec::with_capacity(r.terms.additional_drivers.len());
+        for id in &r.terms.additional_drivers {
+            let driver = clients::find(conn, *id).await?.ok_or_else(|| {
+                Refusal::new(
+                    ProblemKind::MissingReference,
+                    "additionalDriverIds",
+                    format!("no client has id {id}"),
+                )
+            })?;
+            drivers.push(summary_of(&driver));
+        }
         let number = self.number(conn, &r).await?;
         let payments = r.payments.clone();
-        let (reservation, adjusted) = assemble(r, number, &car, &client, self.options.policy)?;
+        let movements = r.terms.deposit_movements.clone();
+        let inspections = [
+            (InspectionKind::Checkout, r.terms.checkout.clone()),
+            (InspectionKind::Checkin, r.terms.checkin.clone()),
+        ];
+        let (mut reservation, adjusted) = assemble(r, number, &car, &client, self.options.policy)?;
+        reservation.additional_drivers = drivers;
         if reservation.status.is_blocking() {
             let until = reservation
                 .end_date
@@ -580,6 +651,14 @@ impl Run<'_> {
             })?;
         for p in &payments {
             reservations::insert_payment(conn, reservation.id, p, p.transaction_date).await?;
+        }
+        for m in &movements {
+            deposits::insert(conn, reservation.id, m).await?;
+        }
+        for (kind, inspection) in inspections {
+            if let Some(i) = inspection {
+                imports::insert_inspection(conn, reservation.id, kind, &i).await?;
+            }
         }
         Ok(match adjusted {
             Some(finding) => Written::Adjusted(finding),
@@ -655,8 +734,11 @@ impl Run<'_> {
 /// The record a document reads as, by collection.
 enum Record {
     User(original::ImportedUser),
+    Branch(Branch),
+    Extra(Extra),
     Client(Client),
-    Car(Car),
+    Car(original::ImportedCar),
+    Block(Block),
     Reservation(Box<ImportedReservation>),
     Entry(crate::db::audit::Entry),
 }
@@ -665,12 +747,29 @@ impl Record {
     fn read(collection: &str, f: &mut Fields<'_>, method: PaymentMethod) -> Option<Record> {
         match collection {
             "users" => original::user(f).map(Record::User),
+            "branches" => own(f, Record::Branch),
+            "extras" => own(f, Record::Extra),
+            "car_blocks" => own(f, Record::Block),
             "clients" => original::client(f).map(Record::Client),
             "cars" => original::car(f).map(Record::Car),
             "reservations" => {
                 original::reservation(f, method).map(|r| Record::Reservation(Box::new(r)))
             }
             _ => original::audit_entry(f).map(Record::Entry),
+        }
+    }
+}
+
+/// A document of this server's own collections, or its problem recorded in `f`.
+fn own<T: serde::de::DeserializeOwned>(
+    f: &mut Fields<'_>,
+    record: impl FnOnce(T) -> Record,
+) -> Option<Record> {
+    match f.own::<T>() {
+        Ok(value) => Some(record(value)),
+        Err(finding) => {
+            f.problems.push(finding);
+            None
         }
     }
 }
@@ -698,6 +797,28 @@ fn invalid(field: Option<String>, message: impl Into<String>) -> Refusal {
         kind: ProblemKind::Invalid,
         field,
         message: message.into(),
+    }
+}
+
+/// A branch named by a document must have been imported before it.
+async fn existing_branch(conn: &mut Conn, field: &str, id: Option<Id>) -> Result<(), WriteError> {
+    match id {
+        Some(id) if branches::find(conn, id).await?.is_none() => Err(Refusal::new(
+            ProblemKind::MissingReference,
+            field,
+            format!("no branch has id {id}"),
+        )
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+fn summary_of(client: &Client) -> ClientSummary {
+    ClientSummary {
+        id: client.id,
+        first_name: client.first_name.clone(),
+        last_name: client.last_name.clone(),
+        phone: client.phone.clone(),
     }
 }
 
@@ -800,15 +921,10 @@ fn assemble(
             model: car.model.clone(),
             license_plate: car.license_plate.clone(),
         },
-        client: ClientSummary {
-            id: client.id,
-            first_name: client.first_name.clone(),
-            last_name: client.last_name.clone(),
-            phone: client.phone.clone(),
-        },
+        client: summary_of(client),
         additional_drivers: Vec::new(),
-        pickup_branch_id: None,
-        return_branch_id: None,
+        pickup_branch_id: terms.pickup_branch,
+        return_branch_id: terms.return_branch,
         turnaround_minutes: terms.turnaround_minutes,
         included_km_per_day: terms.included_km_per_day,
         extra_km_rate: terms.extra_km_rate,
@@ -917,108 +1033,4 @@ fn keep_recorded_total(
             }
         ),
     }))
-}
-
-/// Writes a human report on standard error: one line per problem or notice, a bar on a
-/// terminal (indicatif draws nothing elsewhere), and a line per collection.
-pub struct ConsoleReporter<W: Write> {
-    out: W,
-    bar: indicatif::ProgressBar,
-    notices_shown: u64,
-}
-
-/// Notices beyond this many are counted, not printed one by one.
-const NOTICES_SHOWN: u64 = 1000;
-
-impl<W: Write> ConsoleReporter<W> {
-    pub fn new(out: W) -> Self {
-        let bar =
-            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg:12} [{bar:30}] {bytes}/{total_bytes} {per_sec} {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        ConsoleReporter {
-            out,
-            bar,
-            notices_shown: 0,
-        }
-    }
-
-    fn line(&mut self, text: &str) {
-        self.bar.suspend(|| {
-            let _ = writeln!(self.out, "{text}");
-        });
-    }
-}
-
-fn at(place: &Place, field: &Option<String>) -> String {
-    let field = field
-        .as_deref()
-        .map(|f| format!(" {f}:"))
-        .unwrap_or_default();
-    format!("{}:{}:{field}", place.file, place.line)
-}
-
-impl<W: Write> Reporter for ConsoleReporter<W> {
-    fn problem(&mut self, p: &Problem) {
-        let outcome = match p.resolved {
-            None => "",
-            Some(Resolution::Cancel) => " (imported as cancelled_by_agency)",
-            Some(_) => " (left out)",
-        };
-        let text = format!(
-            "{} {}: {}{outcome}",
-            at(&p.place, &p.field),
-            p.kind.as_str(),
-            p.message
-        );
-        self.line(&text);
-    }
-
-    fn notice(&mut self, place: &Place, finding: &Finding) {
-        self.notices_shown += 1;
-        if self.notices_shown <= NOTICES_SHOWN {
-            let text = format!("{} notice: {}", at(place, &finding.field), finding.message);
-            self.line(&text);
-        }
-    }
-
-    fn progress(&mut self, collection: &str, bytes: u64, total: u64, _docs: u64) {
-        if self.bar.length() != Some(total) || self.bar.message() != collection {
-            self.bar.reset();
-            self.bar.set_length(total);
-            self.bar.set_message(collection.to_owned());
-        }
-        self.bar.set_position(bytes);
-    }
-
-    fn finished(&mut self, collection: &str, c: &CollectionCount, seconds: f64) {
-        let rate = if seconds > 0.0 {
-            c.read as f64 / seconds
-        } else {
-            0.0
-        };
-        let text = format!(
-            "{collection}: {} read, {} imported, {} left out, {} problems, {} notices ({rate:.0} documents/s)",
-            c.read, c.imported, c.skipped, c.problems, c.notices
-        );
-        self.line(&text);
-    }
-}
-
-impl<W: Write> Drop for ConsoleReporter<W> {
-    fn drop(&mut self) {
-        self.bar.finish_and_clear();
-        if self.notices_shown > NOTICES_SHOWN {
-            let _ = writeln!(
-                self.out,
-                "… and {} more notices",
-                self.notices_shown - NOTICES_SHOWN
-            );
-        }
-    }
 }
