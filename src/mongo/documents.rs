@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::db::audit::Entry;
+use crate::db::invoices::Issued;
 use crate::domain::car::Car;
 use crate::domain::client::Client;
 use crate::domain::id::Id;
@@ -14,6 +15,7 @@ use crate::domain::rates::CarRates;
 use crate::domain::reservation::Reservation;
 use crate::domain::time::Timestamp;
 use crate::domain::user::User;
+use crate::mongo::original::PhotoRecord;
 
 /// Latest instant that relaxed Extended JSON writes as an ISO string (end of year 9999).
 const LAST_ISO_MILLIS: i64 = 253_402_300_799_999;
@@ -192,5 +194,40 @@ pub fn audit_entry(e: &Entry) -> Value {
         "details": e.details,
         "before": e.before,
         "after": e.after,
+    })
+}
+
+/// A photo and its thumbnail, bytes in base64 (`_id` is the car's for a car photo).
+pub fn photo(p: &PhotoRecord) -> Value {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut doc = json!({
+        "_id": oid(p.owner),
+        "contentType": p.full.content_type,
+        "data": b64(&p.full.data),
+        "etag": p.full.etag,
+        "thumbContentType": p.thumb.content_type,
+        "thumb": b64(&p.thumb.data),
+        "thumbEtag": p.thumb.etag,
+        "uploadedAt": date(p.uploaded_at),
+        "uploadedBy": opt_oid(p.uploaded_by),
+    });
+    if let Some((id, kind)) = p.inspection {
+        doc["_id"] = oid(id);
+        doc["reservationId"] = oid(p.owner);
+        doc["kind"] = json!(kind.as_str());
+    }
+    doc
+}
+
+/// An issued invoice or credit note with its frozen content.
+pub fn invoice(i: &Issued) -> Value {
+    json!({
+        "_id": oid(i.id),
+        "reservationId": oid(i.reservation_id),
+        "creditsId": opt_oid(i.credits_id),
+        "issuedAt": date(i.issued_at),
+        "issuedBy": opt_oid(i.issued_by),
+        "document": ours(&i.document),
     })
 }

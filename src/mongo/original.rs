@@ -19,6 +19,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::db::audit::Entry;
+use crate::db::car_images::StoredImage;
+use crate::db::invoices::Issued;
 use crate::domain::billing::Fee;
 use crate::domain::car::{parse_year, plate_key, Car, CarStatus, LicensePlate, Vin};
 use crate::domain::client::{Cin, Client, Email, Phone};
@@ -26,7 +28,8 @@ use crate::domain::date::Date;
 use crate::domain::deposit::DepositMovement;
 use crate::domain::extras::ChosenExtra;
 use crate::domain::id::Id;
-use crate::domain::inspection::Damage;
+use crate::domain::inspection::{Damage, InspectionKind};
+use crate::domain::invoice::InvoiceDocument;
 use crate::domain::money::Money;
 use crate::domain::password;
 use crate::domain::pricing::Charge;
@@ -927,6 +930,91 @@ pub fn audit_entry(f: &mut Fields<'_>) -> Option<Entry> {
         details: secret_names_hidden(details?.unwrap_or_else(|| json!({}))),
         before: before?.map(without_secrets),
         after: after?.map(without_secrets),
+    })
+}
+
+/// A photo as this server exports it, with its thumbnail: a car's (`car_images.json`,
+/// whose `_id` is the car's) or an inspection's (`inspection_photos.json`).
+#[derive(Debug, Clone)]
+pub struct PhotoRecord {
+    /// The car, or the reservation whose inspection it belongs to.
+    pub owner: Id,
+    /// The photo's own id and inspection, for an inspection photo.
+    pub inspection: Option<(Id, InspectionKind)>,
+    pub full: StoredImage,
+    pub thumb: StoredImage,
+    pub uploaded_at: Timestamp,
+    pub uploaded_by: Option<Id>,
+}
+
+/// Reads a photo document; `inspection`: one of `inspection_photos.json`.
+pub fn photo(f: &mut Fields<'_>, inspection: bool) -> Option<PhotoRecord> {
+    let id = f.id("_id");
+    let owner = if inspection {
+        f.id("reservationId")
+    } else {
+        id
+    };
+    let kind = if inspection {
+        f.text("kind", |s| s.parse::<InspectionKind>()).map(Some)
+    } else {
+        Some(None)
+    };
+    let full = rendition(f, "contentType", "data", "etag");
+    let thumb = rendition(f, "thumbContentType", "thumb", "thumbEtag");
+    let uploaded_at = f.instant("uploadedAt");
+    let uploaded_by = f.opt_id("uploadedBy");
+    Some(PhotoRecord {
+        owner: owner?,
+        inspection: match kind? {
+            Some(kind) => Some((id?, kind)),
+            None => None,
+        },
+        full: full?,
+        thumb: thumb?,
+        uploaded_at: uploaded_at?,
+        uploaded_by: uploaded_by?,
+    })
+}
+
+/// One rendition of a photo: its type, its bytes in base64, its entity tag.
+fn rendition(f: &mut Fields<'_>, kind: &str, data: &str, etag: &str) -> Option<StoredImage> {
+    use base64::Engine as _;
+    let content_type = f.text(kind, |s| match s {
+        "image/jpeg" | "image/png" | "image/webp" => Ok(s.to_owned()),
+        _ => Err("must be image/jpeg, image/png or image/webp".to_owned()),
+    });
+    let bytes = f.text(data, |s| {
+        base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .map_err(|e| format!("is not base64: {e}"))
+    });
+    let etag = f.text(etag, |s| clean_text(s, 200));
+    Some(StoredImage {
+        content_type: content_type?,
+        data: bytes?,
+        etag: etag?,
+    })
+}
+
+/// An issued invoice or credit note, frozen as it was issued.
+pub fn invoice(f: &mut Fields<'_>) -> Option<Issued> {
+    let id = f.id("_id");
+    let reservation = f.id("reservationId");
+    let credits = f.opt_id("creditsId");
+    let issued_at = f.instant("issuedAt");
+    let issued_by = f.opt_id("issuedBy");
+    let document = f.ours::<InvoiceDocument>("document").and_then(|d| match d {
+        Some(d) => Some(d),
+        None => f.problem("document", "is required"),
+    });
+    Some(Issued {
+        id: id?,
+        reservation_id: reservation?,
+        credits_id: credits?,
+        issued_at: issued_at?,
+        issued_by: issued_by?,
+        document: document?,
     })
 }
 

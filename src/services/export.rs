@@ -21,12 +21,10 @@ use crate::mongo::documents;
 /// Ids read per page.
 const PAGE: i64 = 500;
 
-/// What was written, per collection, and what this export cannot carry yet.
+/// What was written, per collection.
 #[derive(Debug, Default)]
 pub struct ExportSummary {
     pub written: BTreeMap<&'static str, u64>,
-    /// Data the files do not hold yet (table → rows), said to the user, never dropped silently.
-    pub left_out: Vec<(&'static str, i64)>,
 }
 
 /// Called after each page with the collection and the documents written so far.
@@ -40,10 +38,7 @@ pub async fn run(
 ) -> anyhow::Result<ExportSummary> {
     std::fs::create_dir_all(dir)?;
     let mut conn = db.read().await?;
-    let mut summary = ExportSummary {
-        left_out: exports::not_exported(&mut conn).await?,
-        ..ExportSummary::default()
-    };
+    let mut summary = ExportSummary::default();
     for collection in super::import::COLLECTIONS {
         let path = dir.join(format!("{collection}.json"));
         let mut out = BufWriter::new(File::create(&path)?);
@@ -88,6 +83,13 @@ async fn document(conn: &mut Conn, collection: &str, id: Id) -> AppResult<serde_
         "branches" => documents::own(&branches::find(conn, id).await?.ok_or_else(gone)?),
         "extras" => documents::own(&extras::find(conn, id).await?.ok_or_else(gone)?),
         "car_blocks" => documents::own(&exports::block(conn, id).await?.ok_or_else(gone)?),
+        "car_images" => documents::photo(&exports::car_image(conn, id).await?.ok_or_else(gone)?),
+        "inspection_photos" => documents::photo(
+            &exports::inspection_photo(conn, id)
+                .await?
+                .ok_or_else(gone)?,
+        ),
+        "invoices" => documents::invoice(&exports::invoice(conn, id).await?.ok_or_else(gone)?),
         "reservations" => {
             documents::reservation(&reservations::find(conn, id).await?.ok_or_else(gone)?)
         }

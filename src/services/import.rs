@@ -23,6 +23,7 @@ use super::audit::{self, Change};
 use super::billing::reprice;
 use super::reservations::RentalPolicy;
 use super::Origin;
+use crate::db::invoices::{self, Issued};
 use crate::db::reservations::Hold;
 use crate::db::{
     self, blocks, branches, cars, clients, deposits, extras, imports, reservations, users, Conn,
@@ -54,15 +55,18 @@ use crate::mongo::original::{self, Fields, Finding, ImportedReservation};
 use crate::mongo::stream::Documents;
 
 /// The collections, in the order their references need. The original had the five of the
-/// contract; `branches`, `extras` and `car_blocks` are this server's own, in its exports.
-pub const COLLECTIONS: [&str; 8] = [
+/// contract; the others are this server's own, in its exports.
+pub const COLLECTIONS: [&str; 11] = [
     "users",
     "branches",
     "extras",
     "clients",
     "cars",
+    "car_images",
     "car_blocks",
     "reservations",
+    "inspection_photos",
+    "invoices",
     "audit_log",
 ];
 
@@ -573,6 +577,29 @@ impl Run<'_> {
                 })?;
             }
             Record::Reservation(r) => return self.reservation(conn, *r).await,
+            Record::CarImage(p) => {
+                if cars::find(conn, p.owner).await?.is_none() {
+                    return Err(missing("_id", format!("no car has id {}", p.owner)));
+                }
+                imports::insert_car_image(conn, &p).await?;
+            }
+            Record::InspectionPhoto(p) => {
+                let Some((id, kind)) = p.inspection else {
+                    return Err(missing("kind", "the photo names no inspection"));
+                };
+                if !imports::has_inspection(conn, p.owner, kind).await? {
+                    let message = format!(
+                        "reservation {} has no {} inspection",
+                        p.owner,
+                        kind.as_str()
+                    );
+                    return Err(missing("reservationId", message));
+                }
+                imports::insert_inspection_photo(conn, id, kind, &p)
+                    .await
+                    .map_err(|e| refused(e, "_id"))?;
+            }
+            Record::Invoice(i) => self.invoice(conn, &i).await?,
             Record::Entry(e) => imports::insert_entry(conn, &e)
                 .await
                 .map_err(|e| refused(e, "_id"))?,
@@ -666,6 +693,30 @@ impl Run<'_> {
         })
     }
 
+    /// An issued document, as frozen; the counter of its kind and year goes past it.
+    async fn invoice(&mut self, conn: &mut Conn, i: &Issued) -> Result<(), WriteError> {
+        if reservations::find(conn, i.reservation_id).await?.is_none() {
+            let message = format!("no reservation has id {}", i.reservation_id);
+            return Err(missing("reservationId", message));
+        }
+        if let Some(credited) = i.credits_id {
+            if invoices::find(conn, i.reservation_id, credited)
+                .await?
+                .is_none()
+            {
+                let message = format!("no invoice {credited} of this reservation comes before it");
+                return Err(missing("creditsId", message));
+            }
+        }
+        invoices::insert(conn, i)
+            .await
+            .map_err(|e| refused(e, "document.number"))?;
+        if let Some((year, sequence)) = parse_number(&i.document.number) {
+            imports::raise_invoice_counter(conn, i.document.kind, year, sequence).await?;
+        }
+        Ok(())
+    }
+
     /// The number the reservation keeps (the counter of its year raised past it), or a
     /// stand-in until [`number_the_rest`](Self::number_the_rest) gives it one.
     async fn number(
@@ -739,6 +790,9 @@ enum Record {
     Client(Client),
     Car(original::ImportedCar),
     Block(Block),
+    CarImage(original::PhotoRecord),
+    InspectionPhoto(original::PhotoRecord),
+    Invoice(Issued),
     Reservation(Box<ImportedReservation>),
     Entry(crate::db::audit::Entry),
 }
@@ -750,6 +804,9 @@ impl Record {
             "branches" => own(f, Record::Branch),
             "extras" => own(f, Record::Extra),
             "car_blocks" => own(f, Record::Block),
+            "car_images" => original::photo(f, false).map(Record::CarImage),
+            "inspection_photos" => original::photo(f, true).map(Record::InspectionPhoto),
+            "invoices" => original::invoice(f).map(Record::Invoice),
             "clients" => original::client(f).map(Record::Client),
             "cars" => original::car(f).map(Record::Car),
             "reservations" => {
@@ -857,6 +914,7 @@ fn refused(e: AppError, clash_field: &str) -> WriteError {
 fn unique_field(index: &str) -> Option<&'static str> {
     let index = index.to_ascii_lowercase();
     [
+        ("invoices", "document.number"),
         ("username", "username"),
         ("plate", "licensePlate"),
         ("vin", "vin"),
@@ -872,11 +930,18 @@ fn unique_field(index: &str) -> Option<&'static str> {
     .map(|(_, field)| field)
 }
 
-/// `LC-2025-000012` → (2025, 12).
+/// `LC-2025-000012` → (2025, 12); the same for `F-…` and `AV-…` invoice numbers.
 fn parse_number(number: &str) -> Option<(i32, i64)> {
-    let rest = number.strip_prefix("LC-")?;
-    let (year, sequence) = rest.split_once('-')?;
+    let mut parts = number.split('-');
+    let (_prefix, year, sequence) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
     Some((year.parse().ok()?, sequence.parse().ok()?))
+}
+
+fn missing(field: &str, message: impl Into<String>) -> WriteError {
+    WriteError::Refused(Refusal::new(ProblemKind::MissingReference, field, message))
 }
 
 /// The reservation as this server holds it, and what was done to make it owe what the
