@@ -373,19 +373,19 @@ pub async fn rates(conn: &mut Conn, id: Id) -> AppResult<Option<CarRates>> {
     .transpose()
 }
 
-/// Replaces a car's rate plan and deposit (its daily rate included).
+/// Replaces a car's rate plan and deposit (its daily rate included); `changed` says when
+/// and by whom, unless the plan is being restored as it was (an import).
 pub async fn set_rates(
     conn: &mut Conn,
     id: Id,
     rates: &CarRates,
-    at: Timestamp,
-    by: Id,
+    changed: Option<(Timestamp, Id)>,
 ) -> AppResult<()> {
     let seasons = serde_json::to_string(&rates.seasons)
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     sqlx::query(
         "UPDATE cars SET daily_rate = $2, weekly_rate = $3, monthly_rate = $4, \
-         deposit_amount = $5, rate_seasons = $6, updated_at = $7, updated_by = $8 WHERE id = $1",
+         deposit_amount = $5, rate_seasons = $6 WHERE id = $1",
     )
     .bind(id.to_string())
     .bind(rates.base.daily.cents())
@@ -393,9 +393,15 @@ pub async fn set_rates(
     .bind(rates.base.monthly.map(Money::cents))
     .bind(rates.deposit.cents())
     .bind(seasons)
-    .bind(at.millis())
-    .bind(by.to_string())
     .execute(&mut *conn)
     .await?;
+    if let Some((at, by)) = changed {
+        sqlx::query("UPDATE cars SET updated_at = $2, updated_by = $3 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(at.millis())
+            .bind(by.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }

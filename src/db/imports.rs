@@ -1,17 +1,14 @@
-//! What only an import writes: whole documents with their own ids, savepoints around each
-//! one, reservation counters raised to the numbers it brought, and the record of imports.
+//! What only an import writes: savepoints around each document, counters raised past the
+//! numbers it brought, photos as exported, and the record of imports.
 
-use super::audit::Entry;
 use super::car_images::NewImage;
 use super::Conn;
 use crate::domain::id::Id;
 use crate::domain::inspection::InspectionKind;
 use crate::domain::invoice::DocumentKind;
-use crate::domain::money::Money;
-use crate::domain::rates::CarRates;
 use crate::domain::time::Timestamp;
-use crate::error::{AppError, AppResult};
-use crate::mongo::original::{PhotoRecord, RecordedInspection};
+use crate::error::AppResult;
+use crate::mongo::original::PhotoRecord;
 
 /// The tables an import fills, with how many rows each holds, for the empty-database check.
 pub async fn rows_held(conn: &mut Conn) -> AppResult<Vec<(&'static str, i64)>> {
@@ -109,28 +106,6 @@ pub async fn set_number(conn: &mut Conn, id: Id, number: &str) -> AppResult<()> 
     Ok(())
 }
 
-/// Writes an audit entry of the original as it was, with its own id and action name.
-pub async fn insert_entry(conn: &mut Conn, e: &Entry) -> AppResult<()> {
-    let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
-    sqlx::query(
-        "INSERT INTO audit_log (id, timestamp, user_id, user_username, action, entity_type, \
-         entity_id, details, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(e.id.to_string())
-    .bind(e.timestamp.millis())
-    .bind(e.user_id.map(|i| i.to_string()))
-    .bind(e.user_username.clone())
-    .bind(&e.action)
-    .bind(e.entity_type.clone())
-    .bind(e.entity_id.map(|i| i.to_string()))
-    .bind(e.details.to_string())
-    .bind(json(&e.before))
-    .bind(json(&e.after))
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// Cars whose status disagrees with their rentals: `rented` without a rental under way,
 /// or a rental under way on a car that is not `rented`.
 pub async fn status_mismatches(conn: &mut Conn) -> AppResult<Vec<(String, String)>> {
@@ -150,50 +125,6 @@ pub async fn active_admins(conn: &mut Conn) -> AppResult<i64> {
             .fetch_one(conn)
             .await?,
     )
-}
-
-/// Sets a car's rate plan and deposit as exported, leaving its other fields as imported.
-pub async fn set_car_rates(conn: &mut Conn, id: Id, rates: &CarRates) -> AppResult<()> {
-    let seasons = serde_json::to_string(&rates.seasons)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    sqlx::query(
-        "UPDATE cars SET daily_rate = $2, weekly_rate = $3, monthly_rate = $4, \
-         deposit_amount = $5, rate_seasons = $6 WHERE id = $1",
-    )
-    .bind(id.to_string())
-    .bind(rates.base.daily.cents())
-    .bind(rates.base.weekly.map(Money::cents))
-    .bind(rates.base.monthly.map(Money::cents))
-    .bind(rates.deposit.cents())
-    .bind(seasons)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Records an inspection as exported, with who recorded it (if anyone is known).
-pub async fn insert_inspection(
-    conn: &mut Conn,
-    reservation: Id,
-    kind: InspectionKind,
-    i: &RecordedInspection,
-) -> AppResult<()> {
-    let damage = serde_json::to_string(&i.damage).map_err(|e| AppError::Internal(e.into()))?;
-    sqlx::query(
-        "INSERT INTO inspections (reservation_id, kind, odometer_km, fuel_eighths, damage, \
-         signed_by, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(reservation.to_string())
-    .bind(kind.as_str())
-    .bind(i.odometer_km)
-    .bind(i64::from(i.fuel_eighths))
-    .bind(damage)
-    .bind(&i.signed_by)
-    .bind(i.recorded_at.millis())
-    .bind(i.recorded_by.map(|id| id.to_string()))
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Stores a car's photo as exported, and shows it on the car.
@@ -224,34 +155,6 @@ pub async fn has_inspection(
             .fetch_optional(conn)
             .await?;
     Ok(found.is_some())
-}
-
-/// Stores a photo of an inspection as exported, with its own id.
-pub async fn insert_inspection_photo(
-    conn: &mut Conn,
-    id: Id,
-    kind: InspectionKind,
-    p: &PhotoRecord,
-) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO inspection_photos (id, reservation_id, kind, content_type, data, etag, \
-         thumb_content_type, thumb, thumb_etag, uploaded_at, uploaded_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(id.to_string())
-    .bind(p.owner.to_string())
-    .bind(kind.as_str())
-    .bind(&p.full.content_type)
-    .bind(p.full.data.clone())
-    .bind(&p.full.etag)
-    .bind(&p.thumb.content_type)
-    .bind(p.thumb.data.clone())
-    .bind(&p.thumb.etag)
-    .bind(p.uploaded_at.millis())
-    .bind(p.uploaded_by.map(|i| i.to_string()))
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Makes sure the next invoice or credit note number of `year` comes after `sequence`.

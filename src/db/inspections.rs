@@ -95,7 +95,7 @@ pub async fn insert(
     kind: InspectionKind,
     reading: &Reading,
     at: Timestamp,
-    by: Id,
+    by: Option<Id>,
 ) -> AppResult<()> {
     let damage =
         serde_json::to_string(&reading.damage).map_err(|e| AppError::Internal(e.into()))?;
@@ -110,7 +110,7 @@ pub async fn insert(
     .bind(damage)
     .bind(&reading.signed_by)
     .bind(at.millis())
-    .bind(by.to_string())
+    .bind(by.map(|i| i.to_string()))
     .execute(conn)
     .await?;
     Ok(())
@@ -119,13 +119,13 @@ pub async fn insert(
 /// Adds a photo to an inspection.
 pub async fn insert_photo(
     conn: &mut Conn,
+    id: Id,
     reservation: Id,
     kind: InspectionKind,
     image: &NewImage,
     at: Timestamp,
-    by: Id,
-) -> AppResult<Id> {
-    let id = Id::generate();
+    by: Option<Id>,
+) -> AppResult<()> {
     sqlx::query(
         "INSERT INTO inspection_photos (id, reservation_id, kind, content_type, data, etag, \
          thumb_content_type, thumb, thumb_etag, uploaded_at, uploaded_by) \
@@ -141,10 +141,10 @@ pub async fn insert_photo(
     .bind(image.thumb.data.clone())
     .bind(&image.thumb.etag)
     .bind(at.millis())
-    .bind(by.to_string())
+    .bind(by.map(|i| i.to_string()))
     .execute(conn)
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// A photo of an inspection, full size or thumbnail.

@@ -143,7 +143,7 @@ pub struct Reading {
 }
 
 /// A photo attached to an inspection.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InspectionPhoto {
     #[serde(rename = "_id")]
@@ -164,7 +164,7 @@ impl InspectionPhoto {
 }
 
 /// An inspection as recorded on a reservation.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Inspection {
     pub odometer_km: i64,

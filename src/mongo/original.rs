@@ -28,7 +28,7 @@ use crate::domain::date::Date;
 use crate::domain::deposit::DepositMovement;
 use crate::domain::extras::ChosenExtra;
 use crate::domain::id::Id;
-use crate::domain::inspection::{Damage, InspectionKind};
+use crate::domain::inspection::{Inspection, InspectionKind};
 use crate::domain::invoice::InvoiceDocument;
 use crate::domain::money::Money;
 use crate::domain::password;
@@ -616,20 +616,8 @@ pub struct BookedTerms {
     pub return_branch: Option<Id>,
     pub additional_drivers: Vec<Id>,
     pub deposit_movements: Vec<DepositMovement>,
-    pub checkout: Option<RecordedInspection>,
-    pub checkin: Option<RecordedInspection>,
-}
-
-/// An inspection as this server exports it (its photos are not in the files).
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RecordedInspection {
-    pub odometer_km: i64,
-    pub fuel_eighths: u8,
-    pub damage: Vec<Damage>,
-    pub signed_by: String,
-    pub recorded_at: Timestamp,
-    pub recorded_by: Option<Id>,
+    pub checkout: Option<Inspection>,
+    pub checkin: Option<Inspection>,
 }
 
 /// A `reservations` document, read; the import prices it and checks it against the
@@ -865,8 +853,8 @@ fn booked_terms(f: &mut Fields<'_>) -> Option<BookedTerms> {
     let return_branch = f.opt_id("returnBranchId");
     let drivers = f.ours::<Vec<Id>>("additionalDriverIds");
     let movements = f.ours::<Vec<DepositMovement>>("depositMovements");
-    let checkout = f.ours::<RecordedInspection>("checkoutInspection");
-    let checkin = f.ours::<RecordedInspection>("checkinInspection");
+    let checkout = f.ours::<Inspection>("checkoutInspection");
+    let checkin = f.ours::<Inspection>("checkinInspection");
     let vat_rate = match vat_rate? {
         None => None,
         Some(v) => match v.to_string().parse::<VatRate>() {

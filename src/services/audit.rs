@@ -68,12 +68,13 @@ pub async fn record(conn: &mut Conn, origin: &Origin, change: Change<'_>) -> App
     if let (Some(Value::Object(extra)), Some(map)) = (change.extra, details.as_object_mut()) {
         map.extend(extra);
     }
-    let entry = db::audit::NewEntry {
+    let entry = db::audit::Entry {
+        id: Id::generate(),
         timestamp: Timestamp::now(),
         user_id: change.actor.map(|a| a.id),
         user_username: change.actor.map(|a| a.username.clone()),
-        action: change.action,
-        entity_type: change.entity.map(|(t, _)| t),
+        action: change.action.as_str().to_owned(),
+        entity_type: change.entity.map(|(t, _)| t.as_str().to_owned()),
         entity_id: change.entity.map(|(_, id)| id),
         details,
         before: change.before,

@@ -254,7 +254,7 @@ pub async fn set_rates(
             if before == rates {
                 return Ok(before);
             }
-            cars::set_rates(conn, id, &rates, Timestamp::now(), actor.id).await?;
+            cars::set_rates(conn, id, &rates, Some((Timestamp::now(), actor.id))).await?;
             let change = Change::new(AuditAction::UpdateCarRates, Some(&actor))
                 .entity(EntityType::Car, id)
                 .before(&before)

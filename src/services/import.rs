@@ -23,11 +23,12 @@ use super::audit::{self, Change};
 use super::billing::reprice;
 use super::reservations::RentalPolicy;
 use super::Origin;
+use crate::db::car_images::NewImage;
 use crate::db::invoices::{self, Issued};
 use crate::db::reservations::Hold;
 use crate::db::{
-    self, blocks, branches, cars, clients, deposits, extras, imports, reservations, users, Conn,
-    Engine,
+    self, blocks, branches, cars, clients, deposits, extras, imports, inspections, reservations,
+    users, Conn, Engine,
 };
 use crate::domain::audit::AuditAction;
 use crate::domain::billing::{Fee, FeeKind};
@@ -557,7 +558,7 @@ impl Run<'_> {
                     .await
                     .map_err(|e| refused(e, "licensePlate"))?;
                 if let Some(rates) = &c.rates {
-                    imports::set_car_rates(conn, c.car.id, rates).await?;
+                    cars::set_rates(conn, c.car.id, rates, None).await?;
                 }
             }
             Record::Block(b) => {
@@ -595,12 +596,17 @@ impl Run<'_> {
                     );
                     return Err(missing("reservationId", message));
                 }
-                imports::insert_inspection_photo(conn, id, kind, &p)
+                let image = NewImage {
+                    full: p.full,
+                    thumb: p.thumb,
+                };
+                let (at, by) = (p.uploaded_at, p.uploaded_by);
+                inspections::insert_photo(conn, id, p.owner, kind, &image, at, by)
                     .await
                     .map_err(|e| refused(e, "_id"))?;
             }
             Record::Invoice(i) => self.invoice(conn, &i).await?,
-            Record::Entry(e) => imports::insert_entry(conn, &e)
+            Record::Entry(e) => db::audit::insert(conn, &e)
                 .await
                 .map_err(|e| refused(e, "_id"))?,
         }
@@ -684,7 +690,8 @@ impl Run<'_> {
         }
         for (kind, inspection) in inspections {
             if let Some(i) = inspection {
-                imports::insert_inspection(conn, reservation.id, kind, &i).await?;
+                let (at, by) = (i.recorded_at, i.recorded_by);
+                inspections::insert(conn, reservation.id, kind, &i.reading(), at, by).await?;
             }
         }
         Ok(match adjusted {

@@ -549,7 +549,7 @@ async fn pick_up(
             InspectionKind::Checkout,
             reading,
             at,
-            by,
+            Some(by),
         )
         .await?;
         cars::record_reading(conn, car.id, Some(reading.odometer_km), None).await?;
@@ -639,7 +639,15 @@ async fn give_back(
             })?;
             charges.extend(computed);
         }
-        inspections::insert(conn, after.id, InspectionKind::Checkin, reading, at, by).await?;
+        inspections::insert(
+            conn,
+            after.id,
+            InspectionKind::Checkin,
+            reading,
+            at,
+            Some(by),
+        )
+        .await?;
         odometer = Some(reading.odometer_km);
     }
     after.actual_return_date = Some(at);
@@ -756,9 +764,9 @@ pub async fn add_inspection_photo(
                     "an inspection holds at most {MAX_PHOTOS} photos"
                 )));
             }
-            let photo =
-                inspections::insert_photo(conn, id, kind, &image, Timestamp::now(), actor.id)
-                    .await?;
+            let photo = Id::generate();
+            let at = Timestamp::now();
+            inspections::insert_photo(conn, photo, id, kind, &image, at, Some(actor.id)).await?;
             let after = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             let change = Change::new(AuditAction::UploadInspectionPhoto, Some(&actor))
                 .entity(EntityType::Reservation, id)
