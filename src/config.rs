@@ -32,6 +32,12 @@ pub struct DatabaseArgs {
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub db_pool_size: u32,
 
+    /// SQLite: most write transactions of waiting requests committed together, under one
+    /// fsync (group commit; each in its own savepoint). 1 commits each alone.
+    #[arg(long, env = "LOCACAR_GROUP_COMMIT_MAX", value_name = "LOCACAR_GROUP_COMMIT_MAX", default_value_t = 64, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub group_commit_max: u32,
+
     /// Seconds a request waits for a database connection before it is answered 503.
     #[arg(long, env = "LOCACAR_DB_TIMEOUT_SECONDS", value_name = "LOCACAR_DB_TIMEOUT_SECONDS", default_value_t = 5, global = true,
           value_parser = clap::value_parser!(u64).range(1..=300))]
@@ -57,6 +63,7 @@ impl DatabaseArgs {
         DbSettings {
             url: self.database_url.clone(),
             pool_size: self.db_pool_size,
+            group_commit_max: self.group_commit_max as usize,
             acquire_timeout: Duration::from_secs(self.db_timeout_seconds),
         }
     }

@@ -52,6 +52,8 @@ pub struct DbSettings {
     pub url: String,
     /// Connections in the pool (PostgreSQL: all queries; SQLite: readers).
     pub pool_size: u32,
+    /// SQLite: most write transactions committed together (1: each alone).
+    pub group_commit_max: usize,
     /// How long a request waits for a connection before it gets a 503.
     pub acquire_timeout: Duration,
 }
@@ -77,7 +79,8 @@ impl Database {
             .acquire_timeout(settings.acquire_timeout)
             .after_connect(move |conn, _| Box::pin(async move { engine.configure(conn).await }))
             .connect_lazy(&url)?;
-        let writer = writer::Writer::start(engine, &url, pool.clone()).await?;
+        let writer =
+            writer::Writer::start(engine, &url, pool.clone(), settings.group_commit_max).await?;
         let db = Database {
             engine,
             pool,

@@ -1,10 +1,11 @@
 //! Running write transactions.
 //!
 //! SQLite: one writer task owns the only connection that writes. Requests hand it
-//! jobs; it runs each in its own transaction and answers only after the commit.
-//! Because the job is split into "run" and "deliver after commit", batching many
-//! jobs under one commit (group commit, one fsync for many requests) changes this
-//! file only.
+//! jobs. It takes the jobs waiting in its queue (up to a batch size), runs each inside
+//! its own savepoint of one transaction — a job that fails rolls back its savepoint
+//! only, as if it had run alone — commits the batch with one fsync (group commit), and
+//! only then answers each request: nothing is acknowledged before it is durable. Under
+//! no load a batch is one job, so latency does not wait for company.
 //!
 //! PostgreSQL: any pooled connection writes, at `SERIALIZABLE`, retried on a
 //! serialisation failure.
@@ -49,14 +50,24 @@ pub struct SqliteWriter {
 }
 
 impl Writer {
-    pub async fn start(engine: Engine, url: &str, pool: AnyPool) -> anyhow::Result<Self> {
+    pub async fn start(
+        engine: Engine,
+        url: &str,
+        pool: AnyPool,
+        batch_max: usize,
+    ) -> anyhow::Result<Self> {
         match engine {
             Engine::Postgres => Ok(Writer::Postgres(pool)),
             Engine::Sqlite => {
                 let conn = engine.connect_one(url).await?;
                 let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
                 let alive = Arc::new(AtomicBool::new(true));
-                let task = tokio::spawn(sqlite_writer_loop(conn, rx, alive.clone()));
+                let task = tokio::spawn(sqlite_writer_loop(
+                    conn,
+                    rx,
+                    alive.clone(),
+                    batch_max.max(1),
+                ));
                 Ok(Writer::Sqlite(Arc::new(SqliteWriter {
                     queue: Mutex::new(Some(tx)),
                     task: Mutex::new(Some(task)),
@@ -147,25 +158,81 @@ impl SqliteWriter {
     }
 }
 
-async fn sqlite_writer_loop(mut conn: Conn, mut jobs: mpsc::Receiver<Job>, alive: Arc<AtomicBool>) {
-    while let Some(job) = jobs.recv().await {
-        if let Err(e) = conn.execute(Engine::Sqlite.begin_write()).await {
-            // Dropping the job answers its caller with a 503.
-            tracing::warn!(error = %e, "could not begin a write transaction");
-            let _ = conn.execute("ROLLBACK").await;
-            continue;
-        }
-        let (ok, deliver) = job(&mut conn).await;
-        let end = if ok { "COMMIT" } else { "ROLLBACK" };
-        let commit = conn.execute(end).await.map(|_| ()).map_err(AppError::from);
-        if commit.is_err() {
-            // Leave no transaction open behind a failed commit.
-            let _ = conn.execute("ROLLBACK").await;
-        }
-        deliver(commit);
+async fn sqlite_writer_loop(
+    mut conn: Conn,
+    mut jobs: mpsc::Receiver<Job>,
+    alive: Arc<AtomicBool>,
+    batch_max: usize,
+) {
+    let mut batch = Vec::with_capacity(batch_max);
+    while jobs.recv_many(&mut batch, batch_max).await > 0 {
+        run_batch(&mut conn, batch.drain(..)).await;
     }
     alive.store(false, Ordering::Relaxed);
     let _ = conn.close().await;
+}
+
+/// Runs `batch` in one transaction, each job in its own savepoint, commits once, and
+/// answers every job with the commit's outcome (a job that failed has its own answer).
+async fn run_batch(conn: &mut Conn, batch: impl Iterator<Item = Job>) {
+    if let Err(e) = conn.execute(Engine::Sqlite.begin_write()).await {
+        // Dropping the jobs answers their callers with a 503.
+        tracing::warn!(error = %e, "could not begin a write transaction");
+        let _ = conn.execute("ROLLBACK").await;
+        return;
+    }
+    let mut delivers = Vec::new();
+    let mut intact = true;
+    let mut size = 0u32;
+    for job in batch {
+        if !intact {
+            // The transaction is gone (see below): the rest cannot run in it.
+            drop(job);
+            continue;
+        }
+        if let Err(e) = conn.execute("SAVEPOINT job").await {
+            tracing::warn!(error = %e, "could not open a savepoint");
+            intact = false;
+            continue;
+        }
+        size += 1;
+        let (ok, deliver) = job(conn).await;
+        let undone = if ok {
+            Ok(())
+        } else {
+            conn.execute("ROLLBACK TO SAVEPOINT job").await.map(|_| ())
+        };
+        let closed = undone.and(conn.execute("RELEASE SAVEPOINT job").await.map(|_| ()));
+        if let Err(e) = closed {
+            // Some failures (a full disk, an I/O error) end the whole transaction in
+            // SQLite: nothing of the batch can be committed any more.
+            tracing::warn!(error = %e, "could not close a savepoint");
+            intact = false;
+        }
+        delivers.push((ok, deliver));
+    }
+    let commit = if intact {
+        conn.execute("COMMIT")
+            .await
+            .map(|_| ())
+            .map_err(AppError::from)
+    } else {
+        Err(AppError::Unavailable(
+            "the write transaction was interrupted".into(),
+        ))
+    };
+    if commit.is_err() {
+        // Leave no transaction open behind a failed commit.
+        let _ = conn.execute("ROLLBACK").await;
+    }
+    metrics::histogram!("locacar_write_batch_size").record(f64::from(size));
+    for (ok, deliver) in delivers {
+        // A failed job's own error stands; a successful one learns whether it is durable.
+        deliver(match (&commit, ok) {
+            (Err(e), true) => Err(AppError::Unavailable(e.to_string())),
+            _ => Ok(()),
+        });
+    }
 }
 
 async fn run_postgres<T, F>(pool: AnyPool, work: F) -> AppResult<T>

@@ -23,6 +23,9 @@ const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
 ];
 
+/// Group-commit batch sizes (SQLite): how many write transactions shared one commit.
+const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 256.0, 1024.0];
+
 /// Installs the process-wide recorder once, and returns the handle that renders it.
 pub fn recorder() -> anyhow::Result<&'static PrometheusHandle> {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -33,6 +36,10 @@ pub fn recorder() -> anyhow::Result<&'static PrometheusHandle> {
         .set_buckets_for_metric(
             Matcher::Full("http_request_duration_seconds".into()),
             &BUCKETS,
+        )?
+        .set_buckets_for_metric(
+            Matcher::Full("locacar_write_batch_size".into()),
+            &BATCH_BUCKETS,
         )?
         .install_recorder()?;
     Ok(HANDLE.get_or_init(|| handle))
