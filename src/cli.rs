@@ -50,6 +50,10 @@ enum Command {
     /// database, in one transaction: everything or nothing. Every problem is reported with
     /// its file, line and field; the --on-* options say how to resolve each kind.
     ImportMongo(Box<ImportArgs>),
+    /// Fill an empty database with a made-up agency or chain at scale, for benchmarks:
+    /// accounts admin/admin123 and manager/manager123 (public: never for a real agency),
+    /// branches, cars, clients and a history of rentals that keeps every rule.
+    Seed(Box<SeedArgs>),
     /// Write the whole database into DIR as the files `mongoexport` writes (relaxed
     /// Extended JSON, one document per line), which `import-mongo` reads back.
     ExportMongo {
@@ -85,6 +89,25 @@ struct ImportArgs {
     #[arg(long, default_value = "cash", value_parser = parse_method)]
     payment_method: PaymentMethod,
     /// Pricing settings (VAT, grace, language) the imported reservations are priced with.
+    #[command(flatten)]
+    settings: ServeArgs,
+}
+
+/// `locacar seed`'s options.
+#[derive(Debug, clap::Args)]
+struct SeedArgs {
+    #[arg(long, default_value_t = 10)]
+    branches: usize,
+    #[arg(long, default_value_t = 200)]
+    cars: usize,
+    #[arg(long, default_value_t = 2_000)]
+    clients: usize,
+    #[arg(long, default_value_t = 10_000)]
+    reservations: usize,
+    /// The same seed makes the same data.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Pricing settings (VAT, grace) the rentals are priced with.
     #[command(flatten)]
     settings: ServeArgs,
 }
@@ -163,6 +186,29 @@ pub async fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::ImportMongo(args)) => import_mongo(&cli.database, *args).await,
+        Some(Command::Seed(args)) => {
+            let scale = crate::services::seed::Scale {
+                branches: args.branches,
+                cars: args.cars,
+                clients: args.clients,
+                reservations: args.reservations,
+                seed: args.seed,
+            };
+            let started = std::time::Instant::now();
+            let policy = args.settings.rental_policy();
+            let made =
+                crate::services::seed::run(&cli.database.database_url, scale, policy).await?;
+            println!(
+                "seeded {} branches, {} cars, {} clients, {} reservations in {:.1} s \
+                 (accounts admin/admin123, manager/manager123)",
+                made.branches,
+                made.cars,
+                made.clients,
+                made.reservations,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Some(Command::ExportMongo { dir }) => {
             let db = Database::connect(&cli.database.db_settings()).await?;
             let result = export_mongo(&db, &dir).await;

@@ -18,6 +18,7 @@ pub mod invoices;
 pub mod photos;
 pub mod reports;
 pub mod reservations;
+pub mod seed;
 pub mod staff;
 
 use crate::domain::id::Id;
