@@ -6,6 +6,7 @@ use super::Conn;
 use crate::domain::id::Id;
 use crate::domain::inspection::InspectionKind;
 use crate::domain::invoice::DocumentKind;
+use crate::domain::reservation::{CarSummary, ClientSummary};
 use crate::domain::time::Timestamp;
 use crate::error::AppResult;
 use crate::mongo::original::PhotoRecord;
@@ -175,4 +176,48 @@ pub async fn raise_invoice_counter(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A reservation's car and client as its summaries show them, each `None` when missing:
+/// one query for both.
+pub async fn references(
+    conn: &mut Conn,
+    car: Id,
+    client: Id,
+) -> AppResult<(Option<CarSummary>, Option<ClientSummary>)> {
+    type Row = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let (make, model, plate, first, last, phone): Row = sqlx::query_as(
+        "SELECT c.make, c.model, c.license_plate, k.first_name, k.last_name, k.phone \
+         FROM (SELECT 1 AS one) x LEFT JOIN cars c ON c.id = $1 LEFT JOIN clients k ON k.id = $2",
+    )
+    .bind(car.to_string())
+    .bind(client.to_string())
+    .fetch_one(conn)
+    .await?;
+    let car = match (make, model, plate) {
+        (Some(make), Some(model), Some(license_plate)) => Some(CarSummary {
+            id: car,
+            make,
+            model,
+            license_plate,
+        }),
+        _ => None,
+    };
+    let client = match (first, last, phone) {
+        (Some(first_name), Some(last_name), Some(phone)) => Some(ClientSummary {
+            id: client,
+            first_name,
+            last_name,
+            phone,
+        }),
+        _ => None,
+    };
+    Ok((car, client))
 }

@@ -400,7 +400,7 @@ pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     .execute(&mut *conn)
     .await
     .map_err(overlap_clash)?;
-    replace_drivers(conn, r).await
+    insert_drivers(conn, r).await
 }
 
 /// Writes the reservation's additional drivers over the stored ones.
@@ -409,6 +409,10 @@ pub async fn replace_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> 
         .bind(r.id.to_string())
         .execute(&mut *conn)
         .await?;
+    insert_drivers(conn, r).await
+}
+
+async fn insert_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     for (position, driver) in r.additional_drivers.iter().enumerate() {
         sqlx::query(
             "INSERT INTO reservation_drivers (reservation_id, client_id, position) \

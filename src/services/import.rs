@@ -34,7 +34,6 @@ use crate::domain::audit::AuditAction;
 use crate::domain::billing::{Fee, FeeKind};
 use crate::domain::block::Block;
 use crate::domain::branch::Branch;
-use crate::domain::car::Car;
 use crate::domain::client::Client;
 use crate::domain::deposit::Deposit;
 use crate::domain::extras::Extra;
@@ -285,6 +284,7 @@ async fn import_all(
         reporter,
         unresolved: 0,
         unnumbered: Vec::new(),
+        counters: BTreeMap::new(),
     };
     let mut counts = BTreeMap::new();
     for (collection, path) in files {
@@ -355,6 +355,8 @@ struct Run<'a> {
     unresolved: u64,
     /// Reservations the original gave no number: numbered once every given number is known.
     unnumbered: Vec<(Id, Timestamp)>,
+    /// The highest reservation number given per year: the counters go past them at the end.
+    counters: BTreeMap<i32, i64>,
 }
 
 impl Run<'_> {
@@ -620,20 +622,10 @@ impl Run<'_> {
         conn: &mut Conn,
         r: ImportedReservation,
     ) -> Result<Written, WriteError> {
-        let car = cars::find(conn, r.car_id).await?.ok_or_else(|| {
-            Refusal::new(
-                ProblemKind::MissingReference,
-                "carId",
-                format!("no car has id {}", r.car_id),
-            )
-        })?;
-        let client = clients::find(conn, r.client_id).await?.ok_or_else(|| {
-            Refusal::new(
-                ProblemKind::MissingReference,
-                "clientId",
-                format!("no client has id {}", r.client_id),
-            )
-        })?;
+        let (car, client) = imports::references(conn, r.car_id, r.client_id).await?;
+        let car = car.ok_or_else(|| missing("carId", format!("no car has id {}", r.car_id)))?;
+        let client = client
+            .ok_or_else(|| missing("clientId", format!("no client has id {}", r.client_id)))?;
         existing_branch(conn, "pickupBranchId", r.terms.pickup_branch).await?;
         existing_branch(conn, "returnBranchId", r.terms.return_branch).await?;
         let mut drivers = Vec::with_capacity(r.terms.additional_drivers.len());
@@ -647,20 +639,21 @@ impl Run<'_> {
             })?;
             drivers.push(summary_of(&driver));
         }
-        let number = self.number(conn, &r).await?;
+        let number = self.number(&r);
         let payments = r.payments.clone();
         let movements = r.terms.deposit_movements.clone();
         let inspections = [
             (InspectionKind::Checkout, r.terms.checkout.clone()),
             (InspectionKind::Checkin, r.terms.checkin.clone()),
         ];
-        let (mut reservation, adjusted) = assemble(r, number, &car, &client, self.options.policy)?;
+        let (mut reservation, adjusted) = assemble(r, number, car, client, self.options.policy)?;
         reservation.additional_drivers = drivers;
         if reservation.status.is_blocking() {
             let until = reservation
                 .end_date
                 .plus_millis(reservation.turnaround_minutes * 60_000);
-            let hold = reservations::find_hold(conn, car.id, reservation.start_date, until, None);
+            let (car, start) = (reservation.car_id, reservation.start_date);
+            let hold = reservations::find_hold(conn, car, start, until, None);
             if let Some(hold) = hold.await? {
                 let what = match hold {
                     Hold::Reservation(number) => format!("reservation {number}"),
@@ -724,29 +717,29 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The number the reservation keeps (the counter of its year raised past it), or a
-    /// stand-in until [`number_the_rest`](Self::number_the_rest) gives it one.
-    async fn number(
-        &mut self,
-        conn: &mut Conn,
-        r: &ImportedReservation,
-    ) -> Result<String, WriteError> {
+    /// The number the reservation keeps (its year's counter goes past it at the end), or
+    /// a stand-in until [`number_the_rest`](Self::number_the_rest) gives it one.
+    fn number(&mut self, r: &ImportedReservation) -> String {
         match &r.number {
             Some(number) => {
                 if let Some((year, sequence)) = parse_number(number) {
-                    imports::raise_counter(conn, year, sequence).await?;
+                    let last = self.counters.entry(year).or_insert(0);
+                    *last = (*last).max(sequence);
                 }
-                Ok(number.clone())
+                number.clone()
             }
             None => {
                 self.unnumbered.push((r.id, r.reservation_date));
-                Ok(format!("IMPORT-{}", r.id))
+                format!("IMPORT-{}", r.id)
             }
         }
     }
 
     /// Numbers the reservations that came without one, after every given number.
     async fn number_the_rest(&mut self, conn: &mut Conn) -> AppResult<()> {
+        for (year, last) in std::mem::take(&mut self.counters) {
+            imports::raise_counter(conn, year, last).await?;
+        }
         for (id, booked) in std::mem::take(&mut self.unnumbered) {
             if reservations::find(conn, id).await?.is_none() {
                 continue; // left out after all
@@ -956,8 +949,8 @@ fn missing(field: &str, message: impl Into<String>) -> WriteError {
 fn assemble(
     r: ImportedReservation,
     number: String,
-    car: &Car,
-    client: &Client,
+    car: CarSummary,
+    client: ClientSummary,
     policy: RentalPolicy,
 ) -> Result<(Reservation, Option<Finding>), WriteError> {
     let terms = r.terms;
@@ -987,13 +980,8 @@ fn assemble(
         last_modified_at: r.last_modified_at,
         last_modified_by: r.last_modified_by,
         payment_details: PaymentDetails::settle(Money::ZERO, Vec::new(), Money::ZERO),
-        car: CarSummary {
-            id: car.id,
-            make: car.make.clone(),
-            model: car.model.clone(),
-            license_plate: car.license_plate.clone(),
-        },
-        client: summary_of(client),
+        car,
+        client,
         additional_drivers: Vec::new(),
         pickup_branch_id: terms.pickup_branch,
         return_branch_id: terms.return_branch,
