@@ -19,7 +19,7 @@ use crate::domain::text::contains_pattern;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
-const SELECT: &str = "SELECT r.id, r.reservation_number, r.car_id, r.client_id, r.start_at, \
+const COLUMNS: &str = "SELECT r.id, r.reservation_number, r.car_id, r.client_id, r.start_at, \
      r.end_at, r.actual_pickup_at, r.actual_return_at, r.status, r.daily_rate, \
      r.estimated_total, r.final_total, r.additional_charges, r.notes, r.reservation_date, \
      r.created_by, r.last_modified_at, r.last_modified_by, r.pickup_branch_id, \
@@ -27,8 +27,10 @@ const SELECT: &str = "SELECT r.id, r.reservation_number, r.car_id, r.client_id, 
      r.review_required, r.rate_plan, r.extras, r.price_lines, r.price_basis, r.vat_rate_bp, \
      r.net_total, r.tax_total, r.deposit_amount, r.fee, r.closed_at, \
      c.make AS car_make, c.model AS car_model, c.license_plate AS car_plate, \
-     cl.first_name AS client_first_name, cl.last_name AS client_last_name, cl.phone AS client_phone \
-     FROM reservations r JOIN cars c ON c.id = r.car_id JOIN clients cl ON cl.id = r.client_id";
+     cl.first_name AS client_first_name, cl.last_name AS client_last_name, cl.phone AS client_phone";
+
+/// The car and client every reservation is shown with.
+const JOINS: &str = "JOIN cars c ON c.id = r.car_id JOIN clients cl ON cl.id = r.client_id";
 
 #[derive(FromRow)]
 struct Row {
@@ -284,10 +286,12 @@ async fn assemble(conn: &mut Conn, rows: Vec<Row>) -> AppResult<Vec<Reservation>
 }
 
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE r.id = $1"))
-        .bind(id.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{COLUMNS} FROM reservations r {JOINS} WHERE r.id = $1"
+    ))
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(assemble(conn, rows).await?.pop())
 }
 
@@ -600,17 +604,27 @@ pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reser
     filters(&mut count);
     let total = count.fetch_count(conn).await?;
 
-    let mut page = Sql::new(SELECT);
-    filters(&mut page);
+    // The page's ids first, from the reservations alone (an index walk for the sort),
+    // then the page's rows with their car and client: however deep the page, the joins
+    // and the wide columns are read for its rows only.
     let column = match q.sort.unwrap_or(ReservationSort::ReservationDate) {
         ReservationSort::StartDate => "r.start_at",
         ReservationSort::ReservationDate => "r.reservation_date",
     };
     let dir = if q.descending { "DESC" } else { "ASC" };
-    page.push(&format!(" ORDER BY {column} {dir}, r.id {dir} LIMIT "))
+    let order = format!(" ORDER BY {column} {dir}, r.id {dir}");
+    let mut page = Sql::new(&format!(
+        "{COLUMNS} FROM (SELECT r.id AS page_id FROM reservations r"
+    ));
+    filters(&mut page);
+    page.push(&order)
+        .push(" LIMIT ")
         .bind(q.limit)
         .push(" OFFSET ")
-        .bind(q.offset);
+        .bind(q.offset)
+        .push(&format!(
+            ") page JOIN reservations r ON r.id = page.page_id {JOINS}{order}"
+        ));
     let rows: Vec<Row> = page.fetch_all(conn).await?;
     Ok((assemble(conn, rows).await?, total))
 }
