@@ -38,6 +38,13 @@ pub struct DatabaseArgs {
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub group_commit_max: u32,
 
+    /// Start even if the database could lose acknowledged writes in a power cut (PostgreSQL
+    /// with fsync, synchronous_commit or full_page_writes off): never for a real agency.
+    #[arg(long, env = "LOCACAR_ALLOW_WEAK_DURABILITY", value_name = "LOCACAR_ALLOW_WEAK_DURABILITY",
+          num_args = 0..=1, default_value = "false", default_missing_value = "true", global = true,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub allow_weak_durability: bool,
+
     /// Seconds a request waits for a database connection before it is answered 503.
     #[arg(long, env = "LOCACAR_DB_TIMEOUT_SECONDS", value_name = "LOCACAR_DB_TIMEOUT_SECONDS", default_value_t = 5, global = true,
           value_parser = clap::value_parser!(u64).range(1..=300))]
@@ -64,6 +71,7 @@ impl DatabaseArgs {
             url: self.database_url.clone(),
             pool_size: self.db_pool_size,
             group_commit_max: self.group_commit_max as usize,
+            allow_weak_durability: self.allow_weak_durability,
             acquire_timeout: Duration::from_secs(self.db_timeout_seconds),
         }
     }

@@ -144,6 +144,29 @@ impl Engine {
 /// Durability-related settings as read from the database.
 pub struct Durability(Vec<(&'static str, String)>);
 
+impl Durability {
+    /// The settings under which an acknowledged write could be lost in a power cut (or,
+    /// for SQLite's journal, by a crash), each with what it should be.
+    pub fn weaknesses(&self) -> Vec<String> {
+        let wanted = |name: &str, value: &str| -> Option<&'static str> {
+            match (name, value) {
+                ("journal_mode", v) if !v.eq_ignore_ascii_case("wal") => Some("wal"),
+                // 2 is FULL, 3 EXTRA; 0 OFF and 1 NORMAL lose the last commits in a power cut.
+                ("synchronous", v) if !matches!(v, "2" | "3") => Some("2 (FULL)"),
+                ("fsync" | "full_page_writes", v) if v != "on" => Some("on"),
+                ("synchronous_commit", "off") => Some("on"),
+                _ => None,
+            }
+        };
+        self.0
+            .iter()
+            .filter_map(|(name, value)| {
+                wanted(name, value).map(|should| format!("{name}={value} (should be {should})"))
+            })
+            .collect()
+    }
+}
+
 impl fmt::Display for Durability {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> = self.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -224,4 +247,33 @@ pub fn overlap_violation(e: &sqlx::Error) -> bool {
 /// to a missing one).
 pub fn foreign_key_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Durability;
+
+    #[test]
+    fn weak_settings_are_named_and_strong_ones_pass() {
+        let strong = Durability(vec![
+            ("journal_mode", "wal".into()),
+            ("synchronous", "2".into()),
+        ]);
+        assert!(strong.weaknesses().is_empty());
+        let weak = Durability(vec![
+            ("journal_mode", "delete".into()),
+            ("synchronous", "1".into()),
+            ("fsync", "off".into()),
+            ("synchronous_commit", "off".into()),
+            ("full_page_writes", "on".into()),
+        ]);
+        let found = weak.weaknesses();
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[1].starts_with("synchronous=1"));
+        let local = Durability(vec![("synchronous_commit", "local".into())]);
+        assert!(
+            local.weaknesses().is_empty(),
+            "local still waits for the local fsync"
+        );
+    }
 }

@@ -54,6 +54,8 @@ pub struct DbSettings {
     pub pool_size: u32,
     /// SQLite: most write transactions committed together (1: each alone).
     pub group_commit_max: usize,
+    /// Start even when the database could lose acknowledged writes (said in the log).
+    pub allow_weak_durability: bool,
     /// How long a request waits for a connection before it gets a 503.
     pub acquire_timeout: Duration,
 }
@@ -86,7 +88,7 @@ impl Database {
             pool,
             writer,
         };
-        db.check_durability().await?;
+        db.check_durability(settings.allow_weak_durability).await?;
         Ok(db)
     }
 
@@ -132,12 +134,25 @@ impl Database {
         matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok(_))) && self.writer.is_alive()
     }
 
-    /// Logs the settings that make an acknowledged write durable.
-    async fn check_durability(&self) -> anyhow::Result<()> {
+    /// Logs the settings that make an acknowledged write durable, and refuses to go on
+    /// under weaker ones unless the settings explicitly allow it.
+    async fn check_durability(&self, allow_weak: bool) -> anyhow::Result<()> {
         let mut conn = self.pool.acquire().await?;
         let report = self.engine.durability_report(&mut conn).await?;
         tracing::info!(engine = self.engine.name(), %report, "database durability settings");
-        Ok(())
+        let weak = report.weaknesses();
+        if weak.is_empty() {
+            return Ok(());
+        }
+        let list = weak.join(", ");
+        if allow_weak {
+            tracing::warn!(settings = %list, "acknowledged writes may be lost in a power cut (LOCACAR_ALLOW_WEAK_DURABILITY)");
+            return Ok(());
+        }
+        anyhow::bail!(
+            "the database is set up so that acknowledged writes could be lost: {list}; fix it, \
+             or set LOCACAR_ALLOW_WEAK_DURABILITY=1 to accept that risk"
+        )
     }
 
     /// Connections open in the pool, and how many of them are idle.
