@@ -97,23 +97,36 @@ pub async fn raise_counter(conn: &mut Conn, year: i32, sequence: i64) -> AppResu
     Ok(())
 }
 
+/// The last number given in `year` so far (0 if none).
+pub async fn last_number(conn: &mut Conn, year: i32) -> AppResult<i64> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT last FROM reservation_counters WHERE year = $1")
+            .bind(i64::from(year))
+            .fetch_optional(conn)
+            .await?;
+    Ok(last.unwrap_or(0))
+}
+
 /// Gives a reservation imported without a number the one the import chose for it.
-pub async fn set_number(conn: &mut Conn, id: Id, number: &str) -> AppResult<()> {
-    sqlx::query("UPDATE reservations SET reservation_number = $2 WHERE id = $1")
+/// Whether the reservation was there to be numbered.
+pub async fn set_number(conn: &mut Conn, id: Id, number: &str) -> AppResult<bool> {
+    let done = sqlx::query("UPDATE reservations SET reservation_number = $2 WHERE id = $1")
         .bind(id.to_string())
         .bind(number)
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(done.rows_affected() > 0)
 }
 
 /// Cars whose status disagrees with their rentals: `rented` without a rental under way,
 /// or a rental under way on a car that is not `rented`.
 pub async fn status_mismatches(conn: &mut Conn) -> AppResult<Vec<(String, String)>> {
     Ok(sqlx::query_as(
-        "SELECT c.id, c.status FROM cars c WHERE (c.status = 'rented') <> EXISTS \
-         (SELECT 1 FROM reservations r WHERE r.car_id = c.id AND r.status = 'active') \
-         ORDER BY c.id",
+        // The active rentals' cars once, joined: an EXISTS per car walked every active
+        // rental for each car on SQLite (quadratic at chain scale).
+        "SELECT c.id, c.status FROM cars c LEFT JOIN (SELECT DISTINCT car_id FROM reservations \
+         WHERE status = 'active') a ON a.car_id = c.id \
+         WHERE (c.status = 'rented') <> (a.car_id IS NOT NULL) ORDER BY c.id",
     )
     .fetch_all(conn)
     .await?)

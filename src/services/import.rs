@@ -740,14 +740,23 @@ impl Run<'_> {
         for (year, last) in std::mem::take(&mut self.counters) {
             imports::raise_counter(conn, year, last).await?;
         }
+        // Numbered in memory from each year's last number, the counter raised once per
+        // year: updating one counter row per reservation slows down as it goes.
+        let mut last: BTreeMap<i32, i64> = BTreeMap::new();
         for (id, booked) in std::mem::take(&mut self.unnumbered) {
-            if reservations::find(conn, id).await?.is_none() {
-                continue; // left out after all
-            }
             let year =
                 chrono::DateTime::from_timestamp_millis(booked.millis()).map_or(1970, |d| d.year());
-            let sequence = reservations::next_number(conn, year).await?;
-            imports::set_number(conn, id, &reservation_number(year, sequence)).await?;
+            let sequence = match last.get(&year) {
+                Some(n) => n + 1,
+                None => imports::last_number(conn, year).await? + 1,
+            };
+            // A reservation left out after all has nothing to number.
+            if imports::set_number(conn, id, &reservation_number(year, sequence)).await? {
+                last.insert(year, sequence);
+            }
+        }
+        for (year, sequence) in last {
+            imports::raise_counter(conn, year, sequence).await?;
         }
         Ok(())
     }
