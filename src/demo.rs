@@ -33,7 +33,7 @@ pub const DEMO_ACCOUNTS: [(&str, &str, Role, &str); 2] = [
 ];
 
 /// Make, model, world manufacturer identifier (first 3 VIN characters), daily rate in MAD.
-const MODELS: [(&str, &str, &str, i64); 20] = [
+pub(crate) const MODELS: [(&str, &str, &str, i64); 20] = [
     ("Dacia", "Logan", "UU1", 250),
     ("Dacia", "Sandero", "UU1", 260),
     ("Dacia", "Duster", "UU1", 400),
@@ -57,12 +57,12 @@ const MODELS: [(&str, &str, &str, i64); 20] = [
 ];
 
 const COLORS: [&str; 6] = ["Blanc", "Gris", "Noir", "Rouge", "Bleu", "Argent"];
-const FIRST_NAMES: [&str; 20] = [
+pub(crate) const FIRST_NAMES: [&str; 20] = [
     "Mohammed", "Fatima", "Youssef", "Khadija", "Omar", "Salma", "Hamza", "Imane", "Karim",
     "Nadia", "Mehdi", "Sara", "Rachid", "Amina", "Anas", "Houda", "Ilyas", "Zineb", "Ayoub",
     "Meryem",
 ];
-const LAST_NAMES: [&str; 20] = [
+pub(crate) const LAST_NAMES: [&str; 20] = [
     "El Amrani",
     "Benali",
     "Alaoui",
@@ -85,8 +85,8 @@ const LAST_NAMES: [&str; 20] = [
     "Amrani",
 ];
 /// Latin transliterations of the letters on Moroccan plates (أ ب د هـ و).
-const PLATE_LETTERS: [&str; 5] = ["A", "B", "D", "H", "W"];
-const VIN_CHARS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
+pub(crate) const PLATE_LETTERS: [&str; 5] = ["A", "B", "D", "H", "W"];
+pub(crate) const VIN_CHARS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
 
 /// What the demo added.
 pub struct DemoSummary {

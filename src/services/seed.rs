@@ -13,6 +13,7 @@ use rand::{Rng, SeedableRng};
 use super::billing::reprice;
 use super::reservations::RentalPolicy;
 use crate::db::{branches, cars, clients, imports, reservations, users, Conn, Engine};
+use crate::demo::{FIRST_NAMES, LAST_NAMES, MODELS, PLATE_LETTERS, VIN_CHARS};
 use crate::domain::branch::Branch;
 use crate::domain::car::{Car, CarStatus};
 use crate::domain::client::Client;
@@ -46,32 +47,6 @@ pub const ACCOUNTS: [(&str, &str, Role); 2] = [
     ("manager", "manager123", Role::Manager),
 ];
 
-const MAKES: [(&str, &str, i64); 8] = [
-    ("Dacia", "Logan", 250),
-    ("Dacia", "Duster", 400),
-    ("Renault", "Clio", 300),
-    ("Peugeot", "208", 320),
-    ("Hyundai", "Tucson", 700),
-    ("Toyota", "Corolla", 450),
-    ("Volkswagen", "Golf", 480),
-    ("Kia", "Picanto", 240),
-];
-const FIRST: [&str; 10] = [
-    "Mohammed", "Fatima", "Youssef", "Khadija", "Omar", "Salma", "Hamza", "Imane", "Karim", "Nadia",
-];
-const LAST: [&str; 10] = [
-    "El Amrani",
-    "Benali",
-    "Alaoui",
-    "Bennani",
-    "Tazi",
-    "Idrissi",
-    "Chraibi",
-    "Berrada",
-    "Lahlou",
-    "Kettani",
-];
-const VIN_CHARS: &[u8] = b"ABCDEFGHJKLMNPRSTUVWXYZ0123456789";
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Fills an empty database at `url`; returns what was made.
@@ -174,7 +149,7 @@ async fn add_cars(
 ) -> anyhow::Result<Fleet> {
     let mut fleet = Vec::with_capacity(count);
     for n in 0..count {
-        let (make, model, rate) = MAKES[n % MAKES.len()];
+        let (make, model, _, rate) = MODELS[n % MODELS.len()];
         let branch = (!branch_ids.is_empty()).then(|| branch_ids[n % branch_ids.len()]);
         let vin: String = (0..11)
             .map(|_| char::from(VIN_CHARS[rng.gen_range(0..VIN_CHARS.len())]))
@@ -187,7 +162,7 @@ async fn add_cars(
             license_plate: format!(
                 "{}-{}-{}",
                 10_000 + n,
-                ["A", "B", "D", "H", "W"][n % 5],
+                PLATE_LETTERS[n % PLATE_LETTERS.len()],
                 n % 89 + 1
             ),
             // Unique by the number at its end; the rest only looks like a VIN.
@@ -223,8 +198,8 @@ async fn add_clients(
     for n in 0..count {
         let client = Client {
             id: Id::generate(),
-            first_name: FIRST[n % FIRST.len()].to_owned(),
-            last_name: LAST[(n / FIRST.len()) % LAST.len()].to_owned(),
+            first_name: FIRST_NAMES[n % FIRST_NAMES.len()].to_owned(),
+            last_name: LAST_NAMES[(n / FIRST_NAMES.len()) % LAST_NAMES.len()].to_owned(),
             phone: format!("06{:08}", n),
             email: Some(format!("client{n}@example.ma")),
             driver_license_number: Some(format!("P{n:07}")),
