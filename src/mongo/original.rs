@@ -22,7 +22,7 @@ use crate::db::audit::Entry;
 use crate::db::car_images::StoredImage;
 use crate::db::invoices::Issued;
 use crate::domain::billing::Fee;
-use crate::domain::car::{parse_year, plate_key, Car, CarStatus, LicensePlate, Vin};
+use crate::domain::car::{parse_year, Car, CarStatus, LicensePlate, Vin};
 use crate::domain::client::{Cin, Client, Email, Phone};
 use crate::domain::date::Date;
 use crate::domain::deposit::DepositMovement;
@@ -525,11 +525,6 @@ fn positive(f: &mut Fields<'_>, name: &str) -> Option<Money> {
         m if m > Money::ZERO => Some(m),
         _ => f.problem(name, "must be greater than 0"),
     }
-}
-
-/// The key uniqueness of plates is judged on, for messages.
-pub fn car_plate_key(car: &Car) -> String {
-    plate_key(&car.license_plate)
 }
 
 /// Reads a `clients` document.
