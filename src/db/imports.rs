@@ -132,6 +132,15 @@ pub async fn status_mismatches(conn: &mut Conn) -> AppResult<Vec<(String, String
     .await?)
 }
 
+/// Whether `table` holds a row with this id (a reference checked before a write).
+pub async fn exists(conn: &mut Conn, table: &'static str, id: Id) -> AppResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {table} WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// How many active admins there are.
 pub async fn active_admins(conn: &mut Conn) -> AppResult<i64> {
     Ok(

@@ -46,6 +46,23 @@ use crate::error::{AppError, AppResult};
 /// The connection a repository function works on, inside or outside a transaction.
 pub type Conn = sqlx::AnyConnection;
 
+/// A connection of its own to a migrated database, outside the pool and the writer: for
+/// the commands that write a whole data set in one transaction (import, seed).
+pub async fn connect_alone(url: &str) -> anyhow::Result<(Engine, Conn)> {
+    let (engine, url) = prepare(url).await?;
+    let conn = engine.connect_one(&url).await?;
+    Ok((engine, conn))
+}
+
+/// The engine of `url` and its normalised form, once the migrations are applied.
+async fn prepare(url: &str) -> anyhow::Result<(Engine, String)> {
+    sqlx::any::install_default_drivers();
+    let engine = Engine::from_url(url)?;
+    let url = engine.normalise_url(url);
+    engine.prepare(&url).await?;
+    Ok((engine, url))
+}
+
 /// Storage settings, taken from the configuration.
 #[derive(Debug, Clone)]
 pub struct DbSettings {
@@ -71,10 +88,7 @@ pub struct Database {
 impl Database {
     /// Connects, applies the embedded migrations, and starts the writer.
     pub async fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
-        sqlx::any::install_default_drivers();
-        let engine = Engine::from_url(&settings.url)?;
-        let url = engine.normalise_url(&settings.url);
-        engine.prepare(&url).await?;
+        let (engine, url) = prepare(&settings.url).await?;
         let pool = AnyPoolOptions::new()
             .max_connections(settings.pool_size)
             .min_connections(0)

@@ -1,7 +1,7 @@
 //! Moving an agency in from the Flask/MongoDB version in one step (`locacar import-mongo`).
 //!
-//! The five collections are read in the order their references need (users, clients,
-//! cars, reservations, audit log), one document at a time, and written in ONE transaction:
+//! The collections are read in the order their references need ([`COLLECTIONS`]: the
+//! original's five, and this server's own in its exports), one document at a time, and written in ONE transaction:
 //! everything is imported or nothing is. Each document is written inside a savepoint, so
 //! that what the database refuses (a duplicate phone, an overlapping booking, a missing
 //! car) is undone alone, reported with its file, line and field, and then either fails
@@ -28,7 +28,7 @@ use crate::db::invoices::{self, Issued};
 use crate::db::reservations::Hold;
 use crate::db::{
     self, blocks, branches, cars, clients, deposits, extras, imports, inspections, reservations,
-    users, Conn, Engine,
+    users, Conn,
 };
 use crate::domain::audit::AuditAction;
 use crate::domain::billing::{Fee, FeeKind};
@@ -201,11 +201,7 @@ pub async fn run(
     reporter: &mut dyn Reporter,
 ) -> anyhow::Result<Summary> {
     let files = collection_files(&options.dir)?;
-    sqlx::any::install_default_drivers();
-    let engine = Engine::from_url(url)?;
-    let url = engine.normalise_url(url);
-    engine.prepare(&url).await?;
-    let mut conn = engine.connect_one(&url).await?;
+    let (engine, mut conn) = db::connect_alone(url).await?;
     let held = imports::rows_held(&mut conn).await?;
     if !held.is_empty() {
         let fingerprint = fingerprint(&files)?;
@@ -564,13 +560,8 @@ impl Run<'_> {
                 }
             }
             Record::Block(b) => {
-                if cars::find(conn, b.car_id).await?.is_none() {
-                    return Err(Refusal::new(
-                        ProblemKind::MissingReference,
-                        "carId",
-                        format!("no car has id {}", b.car_id),
-                    )
-                    .into());
+                if !imports::exists(conn, "cars", b.car_id).await? {
+                    return Err(missing("carId", format!("no car has id {}", b.car_id)));
                 }
                 blocks::insert(conn, &b).await.map_err(|e| match e {
                     AppError::Conflict { message, .. } => {
@@ -581,7 +572,7 @@ impl Run<'_> {
             }
             Record::Reservation(r) => return self.reservation(conn, *r).await,
             Record::CarImage(p) => {
-                if cars::find(conn, p.owner).await?.is_none() {
+                if !imports::exists(conn, "cars", p.owner).await? {
                     return Err(missing("_id", format!("no car has id {}", p.owner)));
                 }
                 imports::insert_car_image(conn, &p).await?;
@@ -630,13 +621,9 @@ impl Run<'_> {
         existing_branch(conn, "returnBranchId", r.terms.return_branch).await?;
         let mut drivers = Vec::with_capacity(r.terms.additional_drivers.len());
         for id in &r.terms.additional_drivers {
-            let driver = clients::find(conn, *id).await?.ok_or_else(|| {
-                Refusal::new(
-                    ProblemKind::MissingReference,
-                    "additionalDriverIds",
-                    format!("no client has id {id}"),
-                )
-            })?;
+            let driver = clients::find(conn, *id)
+                .await?
+                .ok_or_else(|| missing("additionalDriverIds", format!("no client has id {id}")))?;
             drivers.push(summary_of(&driver));
         }
         let number = self.number(&r);
@@ -695,7 +682,7 @@ impl Run<'_> {
 
     /// An issued document, as frozen; the counter of its kind and year goes past it.
     async fn invoice(&mut self, conn: &mut Conn, i: &Issued) -> Result<(), WriteError> {
-        if reservations::find(conn, i.reservation_id).await?.is_none() {
+        if !imports::exists(conn, "reservations", i.reservation_id).await? {
             let message = format!("no reservation has id {}", i.reservation_id);
             return Err(missing("reservationId", message));
         }
@@ -869,12 +856,9 @@ fn invalid(field: Option<String>, message: impl Into<String>) -> Refusal {
 /// A branch named by a document must have been imported before it.
 async fn existing_branch(conn: &mut Conn, field: &str, id: Option<Id>) -> Result<(), WriteError> {
     match id {
-        Some(id) if branches::find(conn, id).await?.is_none() => Err(Refusal::new(
-            ProblemKind::MissingReference,
-            field,
-            format!("no branch has id {id}"),
-        )
-        .into()),
+        Some(id) if !imports::exists(conn, "branches", id).await? => {
+            Err(missing(field, format!("no branch has id {id}")))
+        }
         _ => Ok(()),
     }
 }

@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 
 use super::billing::reprice;
 use super::reservations::RentalPolicy;
-use crate::db::{branches, cars, clients, imports, reservations, users, Conn, Engine};
+use crate::db::{branches, cars, clients, connect_alone, imports, reservations, users, Conn};
 use crate::demo::{FIRST_NAMES, LAST_NAMES, MODELS, PLATE_LETTERS, VIN_CHARS};
 use crate::domain::branch::Branch;
 use crate::domain::car::{Car, CarStatus};
@@ -51,11 +51,7 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Fills an empty database at `url`; returns what was made.
 pub async fn run(url: &str, scale: Scale, policy: RentalPolicy) -> anyhow::Result<Scale> {
-    sqlx::any::install_default_drivers();
-    let engine = Engine::from_url(url)?;
-    let url = engine.normalise_url(url);
-    engine.prepare(&url).await?;
-    let mut conn = engine.connect_one(&url).await?;
+    let (engine, mut conn) = connect_alone(url).await?;
     anyhow::ensure!(
         imports::rows_held(&mut conn).await?.is_empty(),
         "the database already holds data: seed an empty one"
@@ -136,9 +132,6 @@ async fn add_branches(
     Ok(ids)
 }
 
-/// The cars, with what a rental needs to know of them.
-struct Fleet(Vec<Car>);
-
 async fn add_cars(
     conn: &mut Conn,
     count: usize,
@@ -146,7 +139,7 @@ async fn add_cars(
     now: Timestamp,
     by: Id,
     rng: &mut StdRng,
-) -> anyhow::Result<Fleet> {
+) -> anyhow::Result<Vec<Car>> {
     let mut fleet = Vec::with_capacity(count);
     for n in 0..count {
         let (make, model, _, rate) = MODELS[n % MODELS.len()];
@@ -185,7 +178,7 @@ async fn add_cars(
         cars::insert(conn, &car).await?;
         fleet.push(car);
     }
-    Ok(Fleet(fleet))
+    Ok(fleet)
 }
 
 async fn add_clients(
@@ -230,20 +223,20 @@ async fn add_clients(
 async fn add_rentals(
     conn: &mut Conn,
     scale: Scale,
-    fleet: &Fleet,
+    fleet: &[Car],
     customers: &[ClientSummary],
     now: Timestamp,
     by: Id,
     policy: RentalPolicy,
     rng: &mut StdRng,
 ) -> anyhow::Result<usize> {
-    if fleet.0.is_empty() || customers.is_empty() {
+    if fleet.is_empty() || customers.is_empty() {
         return Ok(0);
     }
-    let per_car = scale.reservations.div_ceil(fleet.0.len());
+    let per_car = scale.reservations.div_ceil(fleet.len());
     let mut counters: BTreeMap<i32, i64> = BTreeMap::new();
     let mut made = 0;
-    for (n, car) in fleet.0.iter().enumerate() {
+    for (n, car) in fleet.iter().enumerate() {
         // Start a month ahead and walk back: each rental ends before the next begins.
         let mut cursor = now.millis() + 30 * DAY_MS;
         let on_the_road = n % 10 == 0;
