@@ -356,55 +356,80 @@ fn overlap_clash(e: sqlx::Error) -> AppError {
     }
 }
 
+const INSERT: &str = "INSERT INTO reservations (id, reservation_number, car_id, client_id, \
+     start_at, end_at, actual_pickup_at, actual_return_at, status, daily_rate, estimated_total, \
+     final_total, additional_charges, notes, reservation_date, created_by, last_modified_at, \
+     last_modified_by, pickup_branch_id, return_branch_id, turnaround_ms, included_km_per_day, \
+     extra_km_rate, review_required, rate_plan, extras, price_lines, price_basis, vat_rate_bp, \
+     net_total, tax_total, deposit_amount, fee, closed_at) VALUES ";
+
+/// Rows per statement when many rentals are written at once (34 values each, well
+/// under either engine's limit on bound values).
+const ROWS_PER_INSERT: usize = 200;
+
 pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO reservations (id, reservation_number, car_id, client_id, start_at, end_at, \
-         actual_pickup_at, actual_return_at, status, daily_rate, estimated_total, final_total, \
-         additional_charges, notes, reservation_date, created_by, last_modified_at, last_modified_by, \
-         pickup_branch_id, return_branch_id, turnaround_ms, included_km_per_day, extra_km_rate, \
-         review_required, rate_plan, extras, price_lines, price_basis, vat_rate_bp, net_total, \
-         tax_total, deposit_amount, fee, closed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-         $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-         $27, $28, $29, $30, $31, $32, $33, $34)",
-    )
-    .bind(r.id.to_string())
-    .bind(&r.reservation_number)
-    .bind(r.car_id.to_string())
-    .bind(r.client_id.to_string())
-    .bind(r.start_date.millis())
-    .bind(r.end_date.millis())
-    .bind(r.actual_pickup_date.map(Timestamp::millis))
-    .bind(r.actual_return_date.map(Timestamp::millis))
-    .bind(r.status.as_str())
-    .bind(r.daily_rate.cents())
-    .bind(r.estimated_total_cost.cents())
-    .bind(r.final_total_cost.map(Money::cents))
-    .bind(to_json(&r.additional_charges)?)
-    .bind(r.notes.clone())
-    .bind(r.reservation_date.millis())
-    .bind(r.created_by.map(|i| i.to_string()))
-    .bind(r.last_modified_at.millis())
-    .bind(r.last_modified_by.map(|i| i.to_string()))
-    .bind(r.pickup_branch_id.map(|i| i.to_string()))
-    .bind(r.return_branch_id.map(|i| i.to_string()))
-    .bind(r.turnaround_minutes * 60_000)
-    .bind(r.included_km_per_day)
-    .bind(r.extra_km_rate.cents())
-    .bind(i64::from(r.review_required))
-    .bind(to_json(&r.rate_plan)?)
-    .bind(to_json(&r.extras)?)
-    .bind(to_json(&r.price_lines)?)
-    .bind(basis_text(r.price_basis))
-    .bind(i64::from(r.vat_rate.0))
-    .bind(r.totals.net.cents())
-    .bind(r.totals.tax.cents())
-    .bind(r.deposit.required.cents())
-    .bind(r.fee.as_ref().map(to_json).transpose()?)
-    .bind(r.closed_at.map(Timestamp::millis))
-    .execute(&mut *conn)
-    .await
-    .map_err(overlap_clash)?;
-    insert_drivers(conn, r).await
+    insert_many(conn, std::slice::from_ref(r)).await
+}
+
+/// Writes many new reservations with few statements (`locacar seed`): the holds
+/// triggers and constraints judge each row as they would one by one.
+pub async fn insert_many(conn: &mut Conn, all: &[Reservation]) -> AppResult<()> {
+    for rows in all.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new(INSERT);
+        for (n, r) in rows.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            push_values(&mut sql, r)?;
+        }
+        sql.execute(&mut *conn).await.map_err(overlap_clash)?;
+    }
+    for r in all {
+        insert_drivers(conn, r).await?;
+    }
+    Ok(())
+}
+
+/// Appends `(…)` with the reservation's values, in `INSERT`'s column order.
+fn push_values(sql: &mut Sql, r: &Reservation) -> AppResult<()> {
+    let id = |i: Id| i.to_string();
+    sql.push("(")
+        .value(id(r.id))
+        .value(r.reservation_number.clone())
+        .value(id(r.car_id))
+        .value(id(r.client_id))
+        .value(r.start_date.millis())
+        .value(r.end_date.millis())
+        .value(r.actual_pickup_date.map(Timestamp::millis))
+        .value(r.actual_return_date.map(Timestamp::millis))
+        .value(r.status.as_str())
+        .value(r.daily_rate.cents())
+        .value(r.estimated_total_cost.cents())
+        .value(r.final_total_cost.map(Money::cents))
+        .value(to_json(&r.additional_charges)?)
+        .value(r.notes.clone())
+        .value(r.reservation_date.millis())
+        .value(r.created_by.map(id))
+        .value(r.last_modified_at.millis())
+        .value(r.last_modified_by.map(id))
+        .value(r.pickup_branch_id.map(id))
+        .value(r.return_branch_id.map(id))
+        .value(r.turnaround_minutes * 60_000)
+        .value(r.included_km_per_day)
+        .value(r.extra_km_rate.cents())
+        .value(i64::from(r.review_required))
+        .value(to_json(&r.rate_plan)?)
+        .value(to_json(&r.extras)?)
+        .value(to_json(&r.price_lines)?)
+        .value(basis_text(r.price_basis))
+        .value(i64::from(r.vat_rate.0))
+        .value(r.totals.net.cents())
+        .value(r.totals.tax.cents())
+        .value(r.deposit.required.cents())
+        .value(r.fee.as_ref().map(to_json).transpose()?)
+        .value(r.closed_at.map(Timestamp::millis))
+        .push(")");
+    Ok(())
 }
 
 /// Writes the reservation's additional drivers over the stored ones.
@@ -500,21 +525,32 @@ pub async fn insert_payment(
     p: &Payment,
     at: Timestamp,
 ) -> AppResult<()> {
-    sqlx::query(
-        "INSERT INTO payments (id, reservation_id, amount, method, transaction_at, recorded_by, \
-         refund_due, created_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(Id::generate().to_string())
-    .bind(reservation.to_string())
-    .bind(p.amount.cents())
-    .bind(p.method.as_str())
-    .bind(p.transaction_date.millis())
-    .bind(p.recorded_by.map(|i| i.to_string()))
-    .bind(i64::from(p.refund_due))
-    .bind(at.millis())
-    .bind(p.reason.clone())
-    .execute(conn)
-    .await?;
+    insert_payments(conn, &[(reservation, p.clone(), at)]).await
+}
+
+/// Records many payments, each as `(reservation, payment, recorded at)`, with few
+/// statements.
+pub async fn insert_payments(conn: &mut Conn, all: &[(Id, Payment, Timestamp)]) -> AppResult<()> {
+    for rows in all.chunks(ROWS_PER_INSERT) {
+        let mut sql = Sql::new(
+            "INSERT INTO payments (id, reservation_id, amount, method, transaction_at, \
+             recorded_by, refund_due, created_at, reason) VALUES ",
+        );
+        for (n, (reservation, p, at)) in rows.iter().enumerate() {
+            sql.push(if n > 0 { ", (" } else { "(" })
+                .value(Id::generate().to_string())
+                .value(reservation.to_string())
+                .value(p.amount.cents())
+                .value(p.method.as_str())
+                .value(p.transaction_date.millis())
+                .value(p.recorded_by.map(|i| i.to_string()))
+                .value(i64::from(p.refund_due))
+                .value(at.millis())
+                .value(p.reason.clone())
+                .push(")");
+        }
+        sql.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -558,55 +594,19 @@ const BALANCE_DUE: &str = "(COALESCE(r.final_total, r.estimated_total) \
 
 /// One page of reservations, with car and client, and how many match in all.
 pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reservation>, i64)> {
-    let filters = |sql: &mut Sql| {
-        sql.push(" WHERE 1 = 1");
-        if let Some(status) = q.status {
-            sql.push(" AND r.status = ").bind(status.as_str());
-        }
-        if let Some(car) = q.car {
-            sql.push(" AND r.car_id = ").bind(car.to_string());
-        }
-        if let Some(client) = q.client {
-            sql.push(" AND r.client_id = ").bind(client.to_string());
-        }
-        if let Some(from) = q.from {
-            sql.push(" AND r.end_at > ").bind(from.millis());
-        }
-        if let Some(to) = q.to {
-            sql.push(" AND r.start_at < ").bind(to.millis());
-        }
-        if let Some(number) = &q.number {
-            sql.push(" AND lower(r.reservation_number) LIKE ")
-                .bind(contains_pattern(number))
-                .push(" ESCAPE '\\'");
-        }
-        if let Some(now) = q.overdue_at {
-            sql.push(" AND r.status = 'active' AND r.end_at < ")
-                .bind(now.millis());
-        }
-        if let Some(branch) = q.branch {
-            sql.push(" AND (r.pickup_branch_id = ")
-                .bind(branch.to_string())
-                .push(" OR r.return_branch_id = ")
-                .bind(branch.to_string())
-                .push(")");
-        }
-        if let Some(flag) = q.review_required {
-            sql.push(" AND r.review_required = ").bind(i64::from(flag));
-        }
-        if let Some(owed) = q.balance_due {
-            sql.push(" AND r.closed_at IS NOT NULL AND ");
-            sql.push(if owed { "" } else { "NOT " });
-            sql.push(BALANCE_DUE);
-        }
-    };
     let mut count = Sql::new("SELECT COUNT(*) FROM reservations r");
-    filters(&mut count);
+    filter(&mut count, q);
     let total = count.fetch_count(conn).await?;
+    let rows: Vec<Row> = page_sql(q).fetch_all(conn).await?;
+    Ok((assemble(conn, rows).await?, total))
+}
 
-    // The page's ids first, from the reservations alone (an index walk for the sort),
-    // then the page's rows with their car and client: however deep the page, the joins
-    // and the wide columns are read for its rows only.
+/// The page's ids first, from the reservations alone (an index walk for the sort),
+/// then the page's rows with their car and client: however deep the page, the joins
+/// and the wide columns are read for its rows only. As `IN (…)`, not a join on a
+/// derived table: SQLite 3.46 turned that join around and scanned every rental
+/// (15 ms against 0.2 ms for a page of 10,000 rentals).
+fn page_sql(q: &ReservationQuery) -> Sql {
     let column = match q.sort.unwrap_or(ReservationSort::ReservationDate) {
         ReservationSort::StartDate => "r.start_at",
         ReservationSort::ReservationDate => "r.reservation_date",
@@ -614,17 +614,94 @@ pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reser
     let dir = if q.descending { "DESC" } else { "ASC" };
     let order = format!(" ORDER BY {column} {dir}, r.id {dir}");
     let mut page = Sql::new(&format!(
-        "{COLUMNS} FROM (SELECT r.id AS page_id FROM reservations r"
+        "{COLUMNS} FROM reservations r {JOINS} WHERE r.id IN (SELECT r.id FROM reservations r"
     ));
-    filters(&mut page);
+    filter(&mut page, q);
     page.push(&order)
         .push(" LIMIT ")
         .bind(q.limit)
         .push(" OFFSET ")
         .bind(q.offset)
-        .push(&format!(
-            ") page JOIN reservations r ON r.id = page.page_id {JOINS}{order}"
-        ));
-    let rows: Vec<Row> = page.fetch_all(conn).await?;
-    Ok((assemble(conn, rows).await?, total))
+        .push(&format!("){order}"));
+    page
+}
+
+/// The `WHERE` clause of a listing, on `reservations r`.
+fn filter(sql: &mut Sql, q: &ReservationQuery) {
+    sql.push(" WHERE 1 = 1");
+    if let Some(status) = q.status {
+        sql.push(" AND r.status = ").bind(status.as_str());
+    }
+    if let Some(car) = q.car {
+        sql.push(" AND r.car_id = ").bind(car.to_string());
+    }
+    if let Some(client) = q.client {
+        sql.push(" AND r.client_id = ").bind(client.to_string());
+    }
+    if let Some(from) = q.from {
+        sql.push(" AND r.end_at > ").bind(from.millis());
+    }
+    if let Some(to) = q.to {
+        sql.push(" AND r.start_at < ").bind(to.millis());
+    }
+    if let Some(number) = &q.number {
+        sql.push(" AND lower(r.reservation_number) LIKE ")
+            .bind(contains_pattern(number))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(now) = q.overdue_at {
+        sql.push(" AND r.status = 'active' AND r.end_at < ")
+            .bind(now.millis());
+    }
+    if let Some(branch) = q.branch {
+        sql.push(" AND (r.pickup_branch_id = ")
+            .bind(branch.to_string())
+            .push(" OR r.return_branch_id = ")
+            .bind(branch.to_string())
+            .push(")");
+    }
+    if let Some(flag) = q.review_required {
+        sql.push(" AND r.review_required = ").bind(i64::from(flag));
+    }
+    if let Some(owed) = q.balance_due {
+        sql.push(" AND r.closed_at IS NOT NULL AND ");
+        sql.push(if owed { "" } else { "NOT " });
+        sql.push(BALANCE_DUE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A page reads its rentals by id, at any depth and for either sort: SQLite 3.46 once
+    /// scanned every rental for it instead. The plan is checked, not a timing.
+    #[tokio::test]
+    async fn a_list_page_reads_its_rentals_by_id() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}", dir.path().join("plan.db").display());
+        let (_, mut conn) = crate::db::connect_alone(&url).await?;
+        for sort in [ReservationSort::StartDate, ReservationSort::ReservationDate] {
+            let query = ReservationQuery {
+                sort: Some(sort),
+                descending: true,
+                limit: 20,
+                offset: 9000,
+                ..Default::default()
+            };
+            let plan = page_sql(&query).explain(&mut conn).await?;
+            let top: Vec<&str> = plan
+                .iter()
+                .filter(|(_, parent, _)| *parent == 0)
+                .map(|(_, _, detail)| detail.as_str())
+                .collect();
+            assert!(
+                top.iter().any(|d| d
+                    .starts_with("SEARCH r USING INDEX sqlite_autoindex_reservations_1 (id=?)")),
+                "{plan:?}"
+            );
+            assert!(!top.iter().any(|d| d.starts_with("SCAN r")), "{plan:?}");
+        }
+        Ok(())
+    }
 }

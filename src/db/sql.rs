@@ -40,6 +40,18 @@ impl Sql {
         self
     }
 
+    /// Appends a placeholder bound to `value`, after a comma unless it opens a `(…)`
+    /// list: for the values of an `INSERT`.
+    pub fn value<T>(&mut self, value: T) -> &mut Self
+    where
+        T: 'static + Send + Encode<'static, Any> + Type<Any>,
+    {
+        if !self.text.ends_with('(') {
+            self.text.push_str(", ");
+        }
+        self.bind(value)
+    }
+
     /// Appends `(v1, v2, …)` bound to `values`, for `IN`; an empty list matches nothing.
     pub fn bind_list(&mut self, values: &[&str]) -> &mut Self {
         if values.is_empty() {
@@ -65,10 +77,32 @@ impl Sql {
             .await
     }
 
+    /// Runs a statement that returns no rows.
+    pub async fn execute(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
+        sqlx::query_with(&self.text, self.args)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
     /// Runs a query that yields one integer (a count).
     pub async fn fetch_count(self, conn: &mut Conn) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar_with(&self.text, self.args)
             .fetch_one(conn)
             .await
+    }
+
+    /// SQLite's plan for this query as `(id, parent, detail)` rows: tests check plans,
+    /// never timings.
+    #[cfg(test)]
+    pub async fn explain(self, conn: &mut Conn) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
+        let text = format!("EXPLAIN QUERY PLAN {}", self.text);
+        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as_with(&text, self.args)
+            .fetch_all(conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, parent, _, d)| (id, parent, d))
+            .collect())
     }
 }

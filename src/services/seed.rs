@@ -236,6 +236,7 @@ async fn add_rentals(
     let per_car = scale.reservations.div_ceil(fleet.len());
     let mut counters: BTreeMap<i32, i64> = BTreeMap::new();
     let mut made = 0;
+    let mut batch = Batch::default();
     for (n, car) in fleet.iter().enumerate() {
         // Start a month ahead and walk back: each rental ends before the next begins.
         let mut cursor = now.millis() + 30 * DAY_MS;
@@ -252,7 +253,6 @@ async fn add_rentals(
             let client = &customers[rng.gen_range(0..customers.len())];
             let status = status_for(start, end, now.millis(), on_the_road && k < 6, rng);
             let r = rental(car, client, start, end, status, by, policy, &mut counters)?;
-            reservations::insert(conn, &r).await?;
             if status == ReservationStatus::Active {
                 cars::set_status(conn, car.id, CarStatus::Rented, now, Some(by)).await?;
             }
@@ -265,16 +265,42 @@ async fn add_rentals(
                     refund_due: false,
                     reason: None,
                 };
-                reservations::insert_payment(conn, r.id, &payment, payment.transaction_date)
-                    .await?;
+                batch
+                    .payments
+                    .push((r.id, payment, Timestamp::from_millis(end)));
+            }
+            batch.rentals.push(r);
+            if batch.rentals.len() >= Batch::SIZE {
+                batch.write(conn).await?;
             }
             made += 1;
         }
     }
+    batch.write(conn).await?;
     for (year, last) in counters {
         imports::raise_counter(conn, year, last).await?;
     }
     Ok(made)
+}
+
+/// Rentals and their payments waiting to be written together: a multi-row `INSERT`
+/// costs one round trip to the database where a row each would cost thousands.
+#[derive(Default)]
+struct Batch {
+    rentals: Vec<Reservation>,
+    payments: Vec<(Id, Payment, Timestamp)>,
+}
+
+impl Batch {
+    const SIZE: usize = 1000;
+
+    async fn write(&mut self, conn: &mut Conn) -> anyhow::Result<()> {
+        reservations::insert_many(conn, &self.rentals).await?;
+        reservations::insert_payments(conn, &self.payments).await?;
+        self.rentals.clear();
+        self.payments.clear();
+        Ok(())
+    }
 }
 
 /// A status that fits the dates: booked ahead, on the road across `now` (only for cars
