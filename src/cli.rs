@@ -217,7 +217,7 @@ pub async fn run() -> anyhow::Result<()> {
         }
         Some(Command::Demo) => {
             let db = Database::connect(&cli.database.db_settings()).await?;
-            let result = crate::demo::fill(&db, &Hasher::new(1)).await;
+            let result = crate::demo::fill(&db, &Hasher::new(1)?).await;
             db.close().await;
             crate::demo::announce(&result?);
             Ok(())
@@ -285,7 +285,7 @@ async fn export_mongo(db: &Database, dir: &std::path::Path) -> anyhow::Result<()
 
 async fn run_user(database: &DatabaseArgs, cmd: UserCommand) -> anyhow::Result<()> {
     let db = Database::connect(&database.db_settings()).await?;
-    let hasher = Hasher::new(1);
+    let hasher = Hasher::new(1)?;
     let result = match cmd {
         UserCommand::Create {
             username,

@@ -27,10 +27,11 @@ pub struct DatabaseArgs {
     )]
     pub database_url: String,
 
-    /// Database connections per server process (PostgreSQL: all queries; SQLite: readers).
-    #[arg(long, env = "LOCACAR_DB_POOL_SIZE", value_name = "LOCACAR_DB_POOL_SIZE", default_value_t = 16, global = true,
+    /// Database connections per server process (PostgreSQL: all queries, default 16;
+    /// SQLite: readers, default twice the cores, at least 4).
+    #[arg(long, env = "LOCACAR_DB_POOL_SIZE", value_name = "LOCACAR_DB_POOL_SIZE", global = true,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub db_pool_size: u32,
+    pub db_pool_size: Option<u32>,
 
     /// SQLite: most write transactions of waiting requests committed together, under one
     /// fsync (group commit; each in its own savepoint). 1 commits each alone.
@@ -249,6 +250,12 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub login_window_minutes: u32,
 
+    /// Password hashes computed at once, each on its own thread. Default: half the
+    /// cores (at least one), so that a burst of logins leaves CPU to every other request.
+    #[arg(long, env = "LOCACAR_HASH_THREADS", value_name = "LOCACAR_HASH_THREADS",
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub hash_threads: Option<u32>,
+
     /// Largest JSON request body accepted, in bytes.
     #[arg(long, env = "LOCACAR_JSON_LIMIT_BYTES", value_name = "LOCACAR_JSON_LIMIT_BYTES", default_value_t = 65536,
           value_parser = clap::value_parser!(u64).range(1024..=16_777_216))]
@@ -321,6 +328,14 @@ fn parse_origin(raw: &str) -> Result<String, String> {
 }
 
 impl ServeArgs {
+    /// How many password hashes may run at once (`LOCACAR_HASH_THREADS`, else half the cores).
+    pub fn hash_threads(&self) -> usize {
+        match self.hash_threads {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
+        }
+    }
+
     /// The rental settings the services price and check bookings with.
     pub fn rental_policy(&self) -> RentalPolicy {
         RentalPolicy {

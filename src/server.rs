@@ -19,7 +19,7 @@ use crate::services::staff;
 /// closes the database.
 pub async fn serve(db_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()> {
     let db = Database::connect(&db_args.db_settings()).await?;
-    let hasher = Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let hasher = Hasher::new(args.hash_threads())?;
     if args.demo {
         add_demo(&db, &hasher).await?;
     }

@@ -105,6 +105,19 @@ impl Engine {
         }
     }
 
+    /// Pooled connections when the settings name none. SQLite reads run on the machine's
+    /// cores, each connection with a thread and a page cache of its own: more readers
+    /// than cores only add switching and memory. PostgreSQL connections wait on the
+    /// network, so more of them pay.
+    pub fn default_pool_size(self) -> u32 {
+        match self {
+            Engine::Sqlite => std::thread::available_parallelism()
+                .map_or(4, |n| 2 * n.get() as u32)
+                .max(4),
+            Engine::Postgres => 16,
+        }
+    }
+
     /// The statement that opens a write transaction.
     pub fn begin_write(self) -> &'static str {
         match self {

@@ -67,8 +67,9 @@ async fn prepare(url: &str) -> anyhow::Result<(Engine, String)> {
 #[derive(Debug, Clone)]
 pub struct DbSettings {
     pub url: String,
-    /// Connections in the pool (PostgreSQL: all queries; SQLite: readers).
-    pub pool_size: u32,
+    /// Connections in the pool (PostgreSQL: all queries; SQLite: readers); `None`: the
+    /// engine's default.
+    pub pool_size: Option<u32>,
     /// SQLite: most write transactions committed together (1: each alone).
     pub group_commit_max: usize,
     /// Start even when the database could lose acknowledged writes (said in the log).
@@ -90,7 +91,7 @@ impl Database {
     pub async fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
         let (engine, url) = prepare(&settings.url).await?;
         let pool = AnyPoolOptions::new()
-            .max_connections(settings.pool_size)
+            .max_connections(settings.pool_size.unwrap_or(engine.default_pool_size()))
             .min_connections(0)
             .acquire_timeout(settings.acquire_timeout)
             .after_connect(move |conn, _| Box::pin(async move { engine.configure(conn).await }))
