@@ -30,9 +30,13 @@ fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path bench/load/Cargo.toml -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --manifest-path bench/load/Cargo.toml --locked -- -D warnings
 echo "== cargo test"
 cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
 echo "== OpenAPI conformance (schemathesis)"
 bash scripts/conformance.sh
+echo "== load benchmark, smoke run (figures are not judged; the run must work and see no 5xx)"
+bash bench/load/run.sh --smoke

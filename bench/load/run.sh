@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# The HTTP load benchmark (issue 10). See BENCHMARKS.md.
+#
+#   bench/load/run.sh            # full run: agency data set on SQLite and PostgreSQL,
+#                                # group commit sweep, 1,000,000-reservation and chain data
+#   bench/load/run.sh --smoke    # a tiny data set, SQLite only, 8 desks, 2 s per step (for CI)
+#   bench/load/run.sh --explain  # the SQLite query plans of the hot requests, to
+#                                # target/bench-load/explain.md (needs pip's apsw 3.46.1)
+#
+# Every step runs the release build of `locacar serve` (smoke: the debug build) as a real
+# agency would: sessions, audit, SQLite in WAL with synchronous=FULL, PostgreSQL with
+# synchronous_commit=on. The desks log in as the seeded manager.
+#   mixed      goose (bench/load), 64 desks, the issue's mix, for BENCH_SECONDS
+#   throughput wrk, 64 connections, one operation at a time (one reservation, available
+#              cars, a list page at random depth)
+#   latency    goose, one desk, one operation at a time
+#   logins     goose, 16 desks of the read mix while 100 logins arrive at once every 2 s
+#   rss        wrk with 256 open connections on a fresh server: its peak RSS
+#   writes     goose, 64 desks recording payments, LOCACAR_GROUP_COMMIT_MAX 1 (off) to 64
+#   scale      start-up time and available-cars latency on 1,000,000 reservations;
+#              the chain (2,000 cars, 100,000 clients, 1,000,000 reservations): seed time,
+#              available cars with and without a branch filter
+# Figures go to target/bench-load/results.md (smoke: results-smoke.md) and JSON beside
+# it; server logs to target/bench-load/logs/. Seeded databases are cached in
+# target/bench-load/data/ (made again when the binary changes).
+#
+# Settings (environment): BENCH_SECONDS (30; smoke 2), BENCH_PG
+# (postgres://postgres@127.0.0.1:5432: a database is created and dropped per run),
+# BENCH_STEPS (default: all of "mixed throughput latency logins rss writes scale"),
+# BENCH_ENGINES ("sqlite postgres").
+#
+# Exit status: 0 when every step ran and no request got a 5xx; 1 otherwise.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OUT=$ROOT/target/bench-load
+PG=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+SMOKE=0; EXPLAIN=0
+case "${1:-}" in
+  --smoke) SMOKE=1 ;;
+  --explain) EXPLAIN=1 ;;
+  "") ;;
+  -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+  *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
+esac
+
+if [ "$SMOKE" = 1 ]; then
+  SECONDS_PER_RUN=${BENCH_SECONDS:-2}
+  AGENCY=(--branches 2 --cars 20 --clients 200 --reservations 1000); AGENCY_NAME=tiny
+  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput latency logins rss writes}"
+  ENGINES=(sqlite); PROFILE=${BENCH_PROFILE:-debug}; RESULTS=$OUT/results-smoke.md
+  BURST=10; BATCHES=(1 64); DESKS=8; WIDE=32
+else
+  SECONDS_PER_RUN=${BENCH_SECONDS:-30}
+  AGENCY=(--branches 2 --cars 200 --clients 2000 --reservations 10000); AGENCY_NAME=agency
+  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput latency logins rss writes scale}"
+  read -r -a ENGINES <<<"${BENCH_ENGINES:-sqlite postgres}"
+  PROFILE=${BENCH_PROFILE:-release}; RESULTS=$OUT/results.md
+  BURST=100; BATCHES=(1 4 16 64); DESKS=64; WIDE=256
+fi
+mkdir -p "$OUT/logs" "$OUT/data" "$OUT/json"
+FAILED=0
+say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+record() { printf '%s\n' "$*" >>"$RESULTS"; }
+
+# ------------------------------------------------------------------ tools and builds
+if ! command -v wrk >/dev/null; then
+  say "installing wrk (Debian) for the throughput runs"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get install -y -q wrk >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q wrk >/dev/null; }
+fi
+FLAG=(); [ "$PROFILE" = release ] && FLAG=(--release)
+say "building locacar and the load generator ($PROFILE)"
+(cd "$ROOT" && cargo build "${FLAG[@]}" --locked --bin locacar)
+(cd "$ROOT/bench/load" && cargo build "${FLAG[@]}" --locked)
+LOCACAR=$ROOT/target/$PROFILE/locacar
+LOAD=$ROOT/bench/load/target/$PROFILE/locacar-load
+STAMP=$(sha1sum "$LOCACAR" | cut -c1-12)
+
+# ------------------------------------------------------------------ servers
+PORT=0; SERVER_PID=""; PG_DBS=()
+cleanup() {
+  stop_server
+  for db in "${PG_DBS[@]}"; do dropdb --if-exists -d "$PG/postgres" "$db" 2>/dev/null || psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# start_server NAME URL [VAR=VALUE ...]: starts locacar, waits for /readyz, sets
+# SERVER_PID, PORT and READY_MS (from exec to the first 200 of /readyz).
+start_server() {
+  local name=$1 url=$2; shift 2
+  PORT=$(free_port)
+  local begun; begun=$(date +%s%N)
+  env DATABASE_URL="$url" LOCACAR_BIND="127.0.0.1:$PORT" "$@" \
+    "$LOCACAR" serve >"$OUT/logs/$name.log" 2>&1 &
+  SERVER_PID=$!
+  until curl -sf -o /dev/null "http://127.0.0.1:$PORT/readyz"; do
+    kill -0 "$SERVER_PID" 2>/dev/null || { say "server $name died: see $OUT/logs/$name.log"; exit 1; }
+    sleep 0.005
+  done
+  READY_MS=$(( ($(date +%s%N) - begun) / 1000000 ))
+}
+
+stop_server() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  SERVER_PID=""
+}
+
+peak_rss_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+
+# database ENGINE NAME SEED-ARGS...: a seeded database (SQLite: a cached file copied
+# afresh; PostgreSQL: a new database), its URL in DB_URL.
+database() {
+  local engine=$1 name=$2; shift 2
+  if [ "$engine" = sqlite ]; then
+    local cached=$OUT/data/$name-$STAMP.db
+    if [ ! -f "$cached" ]; then
+      say "seeding $name (SQLite): $*"
+      rm -f "$OUT/data/$name-"*.db*
+      DATABASE_URL="sqlite://$cached.tmp" "$LOCACAR" seed "$@" 2>&1 | tee "$OUT/logs/seed-$name.log" >&2
+      mv "$cached.tmp" "$cached"
+    fi
+    rm -f "$OUT/data/run.db"*
+    cp "$cached" "$OUT/data/run.db"
+    DB_URL="sqlite://$OUT/data/run.db"
+  else
+    local db="locacar_bench_$$_${#PG_DBS[@]}"
+    psql -q "$PG/postgres" -c "CREATE DATABASE $db" >/dev/null
+    PG_DBS+=("$db")
+    DB_URL="$PG/$db"
+    say "seeding $name (PostgreSQL): $*"
+    DATABASE_URL="$DB_URL" "$LOCACAR" seed "$@" >"$OUT/logs/seed-$name-pg.log" 2>&1
+  fi
+}
+
+# ------------------------------------------------------------------ the runs
+# goose_run LABEL OPS USERS [VAR=VALUE ...]: the load generator against the running
+# server; its JSON summary to json/LABEL.json, its table into the results.
+goose_run() {
+  local label=$1 ops=$2 users=$3; shift 3
+  say "goose $label: $ops, $users desks, ${SECONDS_PER_RUN}s"
+  env LOAD_OPS="$ops" LOAD_SUMMARY="$OUT/json/$label.json" "$@" \
+    "$LOAD" --host "http://127.0.0.1:$PORT" --users "$users" --increase-rate "$users" \
+    --run-time "${SECONDS_PER_RUN}s" --no-print-metrics --quiet \
+    >"$OUT/logs/goose-$label.txt" 2>"$OUT/logs/goose-$label.err" || { say "goose $label failed"; FAILED=1; return; }
+  record ""; record "**$label**"; sed -n '/^|/p' "$OUT/logs/goose-$label.txt" >>"$RESULTS"
+  if grep -q '"5[0-9][0-9]"' "$OUT/json/$label.json"; then say "5xx in $label"; FAILED=1; fi
+}
+
+session_cookie() {
+  curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+    -d '{"username":"manager","password":"manager123"}' \
+    "http://127.0.0.1:$PORT/api/auth/login" | sed -nE 's/^[Ss]et-[Cc]ookie: ([^;]*).*/\1/p'
+}
+
+# wrk_run LABEL SCRIPT CONNECTIONS: wrk for BENCH_SECONDS with bench/load/wrk/SCRIPT.
+wrk_run() {
+  local label=$1 script=$2 conns=$3
+  say "wrk $label: $conns connections"
+  COOKIE=$(session_cookie) IDS_FILE="$OUT/data/ids.txt" PAGES=$((${AGENCY[7]} / 20)) \
+    wrk -t2 -c"$conns" -d"${SECONDS_PER_RUN}s" --latency \
+    -s "$ROOT/bench/load/wrk/$script.lua" "http://127.0.0.1:$PORT" >"$OUT/logs/wrk-$label.txt" 2>&1 \
+    || { say "wrk $label failed"; FAILED=1; return; }
+  local rps p50 p90 p99 non2xx
+  rps=$(awk '/Requests\/sec/ { print $2 }' "$OUT/logs/wrk-$label.txt")
+  p50=$(awk '$1 == "50%" { print $2 }' "$OUT/logs/wrk-$label.txt")
+  p90=$(awk '$1 == "90%" { print $2 }' "$OUT/logs/wrk-$label.txt")
+  p99=$(awk '$1 == "99%" { print $2 }' "$OUT/logs/wrk-$label.txt")
+  non2xx=$(awk '/Non-2xx/ { print $5 }' "$OUT/logs/wrk-$label.txt")
+  record "| $label | $conns | $rps | $p50 | $p90 | $p99 | ${non2xx:-0} |"
+  [ -z "$non2xx" ] || { say "$label: $non2xx non-2xx answers"; FAILED=1; }
+}
+
+reservation_ids() {
+  curl -s -H "Cookie: $(session_cookie)" "http://127.0.0.1:$PORT/api/reservations?perPage=100&page=$1" \
+    | python3 -c 'import json,sys; print("\n".join(r["_id"] for r in json.load(sys.stdin)["items"]))'
+}
+
+step_mixed() {
+  local engine=$1
+  database "$engine" "$AGENCY_NAME" "${AGENCY[@]}"; start_server "mixed-$engine" "$DB_URL"
+  record ""; record "### Mixed desk workload, $engine ($DESKS desks, ${SECONDS_PER_RUN} s, start-up ${READY_MS} ms)"
+  goose_run "mixed-$engine" mixed "$DESKS"
+  record ""; record "Server peak RSS: $(peak_rss_mib) MiB"
+  stop_server
+}
+
+step_throughput() {
+  local engine=$1
+  database "$engine" "$AGENCY_NAME" "${AGENCY[@]}"; start_server "throughput-$engine" "$DB_URL"
+  for page in 1 2 3 4 5; do reservation_ids "$page"; done >"$OUT/data/ids.txt"
+  record ""; record "### One operation at a time, $engine (wrk, ${SECONDS_PER_RUN} s)"
+  record ""; record "| operation | connections | req/s | p50 | p90 | p99 | non-2xx |"; record "|---|---:|---:|---:|---:|---:|---:|"
+  wrk_run "one reservation" get "$DESKS"
+  wrk_run "available cars" available "$DESKS"
+  wrk_run "list page" list "$DESKS"
+  stop_server
+}
+
+step_latency() {
+  local engine=$1
+  database "$engine" "$AGENCY_NAME" "${AGENCY[@]}"; start_server "latency-$engine" "$DB_URL"
+  record ""; record "### One desk at a time, $engine (latency)"
+  for op in get available list search; do goose_run "latency-$op-$engine" "$op" 1; done
+  stop_server
+}
+
+step_logins() {
+  local engine=$1
+  database "$engine" "$AGENCY_NAME" "${AGENCY[@]}"
+  # Every burst login verifies its password: the per-address throttle (issue 12) is lifted.
+  start_server "logins-$engine" "$DB_URL" LOCACAR_LOGIN_MAX_FAILURES_PER_ADDRESS=100000
+  record ""; record "### $BURST logins at once every 2 s during the read mix, $engine"
+  goose_run "logins-$engine" get 16 LOAD_LOGIN_BURST="$BURST"
+  record ""; record "Login bursts: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["loginBursts"])' "$OUT/json/logins-$engine.json")"
+  stop_server
+}
+
+step_rss() {
+  local engine=$1
+  database "$engine" "$AGENCY_NAME" "${AGENCY[@]}"; start_server "rss-$engine" "$DB_URL"
+  for page in 1 2; do reservation_ids "$page"; done >"$OUT/data/ids.txt"
+  record ""; record "### $WIDE open connections, $engine"
+  record ""; record "| operation | connections | req/s | p50 | p90 | p99 | non-2xx |"; record "|---|---:|---:|---:|---:|---:|---:|"
+  wrk_run "one reservation, $WIDE connections" get "$WIDE"
+  record ""; record "Server peak RSS since start: $(peak_rss_mib) MiB"
+  stop_server
+}
+
+step_writes() {
+  local engine=$1
+  [ "$engine" = sqlite ] || return 0
+  record ""; record "### Durable payments against group commit batch size, $engine ($DESKS desks)"
+  for batch in "${BATCHES[@]}"; do
+    database "$engine" "$AGENCY_NAME" "${AGENCY[@]}"
+    start_server "writes-$batch" "$DB_URL" LOCACAR_GROUP_COMMIT_MAX="$batch"
+    goose_run "writes-batch-$batch" payment "$DESKS"
+    stop_server
+  done
+}
+
+step_scale() {
+  local engine=$1
+  [ "$engine" = sqlite ] || return 0
+  record ""; record "### Scale, $engine"
+  database sqlite "$AGENCY_NAME" "${AGENCY[@]}"; start_server "scale-10k" "$DB_URL"
+  record ""; record "Start-up to ready, 10,000 reservations: ${READY_MS} ms"
+  goose_run "available-10k" available 1; stop_server
+  database sqlite history --branches 2 --cars 200 --clients 2000 --reservations 1000000
+  start_server "scale-1m" "$DB_URL"
+  record ""; record "Start-up to ready, 1,000,000 reservations: ${READY_MS} ms"
+  goose_run "available-1m" available 1; stop_server
+  database sqlite chain --branches 100 --cars 2000 --clients 100000 --reservations 1000000
+  record ""; record "Chain seed: $(grep -h '^seeded' "$OUT/logs/seed-chain.log" | tail -1)"
+  start_server "scale-chain" "$DB_URL"
+  record ""; record "Start-up to ready, chain: ${READY_MS} ms"
+  goose_run "available-chain" available 1
+  local branch
+  branch=$(curl -s -H "Cookie: $(session_cookie)" "http://127.0.0.1:$PORT/api/branches?perPage=1" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["_id"])')
+  goose_run "available-chain-branch" available 1 LOAD_AVAILABLE_QUERY="&branch=$branch"
+  stop_server
+}
+
+# explain: one request of each hot kind on a server that logs its statements, then
+# their plans (bench/load/explain.py).
+explain() {
+  python3 -c 'import apsw' 2>/dev/null || pip install -q "apsw==3.46.1.0"
+  database sqlite "$AGENCY_NAME" "${AGENCY[@]}"
+  start_server explain "$DB_URL" LOCACAR_LOG=sqlx=debug
+  local cookie base="http://127.0.0.1:$PORT/api" id car client
+  cookie="Cookie: $(session_cookie)"
+  id=$(reservation_ids 1 | sed -n 1p)
+  car=$(curl -s -H "$cookie" "$base/cars?perPage=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["_id"])')
+  client=$(curl -s -H "$cookie" "$base/clients?perPage=1" | python3 -c 'import json,sys; c=json.load(sys.stdin)["items"][0]; print(c["_id"], c["phone"], c["lastName"])')
+  read -r client phone last <<<"$client"
+  for path in "reservations/$id" "cars/available?start=2027-03-01T09:00:00Z&end=2027-03-05T09:00:00Z&perPage=100" \
+      "reservations?page=400" "reservations?page=40&sort=-startDate" "reservations?status=completed&page=20&sort=-startDate" \
+      "reservations?from=2026-11-01T00:00:00Z&to=2026-11-08T00:00:00Z" "clients?phone=$phone" "clients?q=$last"; do
+    curl -s -o /dev/null -H "$cookie" "$base/$path"
+  done
+  curl -s -o /dev/null -H "$cookie" -H 'Content-Type: application/json' \
+    -d "{\"carId\":\"$car\",\"clientId\":\"$client\",\"startDate\":\"2029-01-10T09:00:00Z\",\"endDate\":\"2029-01-12T09:00:00Z\"}" "$base/reservations"
+  curl -s -o /dev/null -H "$cookie" -H 'Content-Type: application/json' -d '{"amount":1,"method":"cash"}' "$base/reservations/$id/payments"
+  stop_server
+  python3 "$ROOT/bench/load/explain.py" "$OUT/logs/explain.log" "$OUT/data/run.db" >"$OUT/explain.md"
+  say "plans in $OUT/explain.md"
+}
+
+# ------------------------------------------------------------------ main
+if [ "$EXPLAIN" = 1 ]; then explain; exit 0; fi
+{
+  echo "# Load benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "locacar $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' + changes'), $PROFILE build;"
+  echo "$(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
+} >"$RESULTS"
+for engine in "${ENGINES[@]}"; do
+  for step in "${STEPS[@]}"; do "step_$step" "$engine"; done
+done
+say "figures in $RESULTS"
+exit "$FAILED"
