@@ -69,9 +69,12 @@ if ! command -v wrk >/dev/null; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get install -y -q wrk >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q wrk >/dev/null; }
 fi
+# Debug: --all-targets, so that the binary `cargo test` built (dev-dependencies and all)
+# is reused rather than built again with other features.
+TARGETS=(--all-targets); [ "$PROFILE" = release ] && TARGETS=(--release --bin locacar)
 FLAG=(); [ "$PROFILE" = release ] && FLAG=(--release)
 say "building locacar and the load generator ($PROFILE)"
-(cd "$ROOT" && cargo build "${FLAG[@]}" --locked --bin locacar)
+(cd "$ROOT" && cargo build "${TARGETS[@]}" --locked)
 (cd "$ROOT/bench/load" && cargo build "${FLAG[@]}" --locked)
 LOCACAR=$ROOT/target/$PROFILE/locacar
 LOAD=$ROOT/bench/load/target/$PROFILE/locacar-load
