@@ -118,6 +118,16 @@ impl Engine {
         }
     }
 
+    /// Settings for one connection that writes millions of rows (`locacar seed`): SQLite
+    /// keeps up to 256 MiB of the file in its page cache (2 MiB by default), so that a
+    /// dozen indexes grow without reading their pages back at every row.
+    pub fn bulk_load_settings(self) -> Option<&'static str> {
+        match self {
+            Engine::Sqlite => Some("PRAGMA cache_size = -262144"),
+            Engine::Postgres => None,
+        }
+    }
+
     /// The statement that opens a write transaction.
     pub fn begin_write(self) -> &'static str {
         match self {

@@ -56,6 +56,9 @@ pub async fn run(url: &str, scale: Scale, policy: RentalPolicy) -> anyhow::Resul
         imports::rows_held(&mut conn).await?.is_empty(),
         "the database already holds data: seed an empty one"
     );
+    if let Some(settings) = engine.bulk_load_settings() {
+        sqlx::Executor::execute(&mut conn, settings).await?;
+    }
     sqlx::Executor::execute(&mut conn, engine.begin_write()).await?;
     let made = fill(&mut conn, scale, policy).await;
     let end = if made.is_ok() { "COMMIT" } else { "ROLLBACK" };

@@ -28,7 +28,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(n) = burst {
         data::make_desks(&host, ops::BURST_FIRST..ops::BURST_FIRST + n).await?;
     }
-    let fixture = Arc::new(Fixture::load(&host).await?);
+    let fixture = Arc::new(Fixture::load(&host, &ops).await?);
     eprintln!(
         "fixture: {} cars, {} clients, {} reservations ({} payable)",
         fixture.cars.len(),
