@@ -365,9 +365,8 @@ const INSERT: &str = "INSERT INTO reservations (id, reservation_number, car_id, 
 
 /// Rows per statement when many rentals are written at once. Few: sqlx looks each
 /// SQLite parameter up by name, which costs time in proportion to the statement's
-/// parameter count, so a statement's binding grows with the square of its rows (200
-/// rows of 34 values took 0.5 ms a row; 8 rows keep it near 10 µs a row while sparing
-/// most of the round trips).
+/// parameter count, so a statement's binding grows with the square of its rows (with
+/// 200 rows of 34 values, binding took three quarters of `locacar seed`'s time).
 const ROWS_PER_INSERT: usize = 8;
 
 pub async fn insert(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
