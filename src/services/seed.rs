@@ -286,8 +286,9 @@ async fn add_rentals(
     Ok(made)
 }
 
-/// Rentals and their payments waiting to be written together: a multi-row `INSERT`
-/// costs one round trip to the database where a row each would cost thousands.
+/// Rentals and their payments waiting to be written together, several rows to an
+/// `INSERT` (`reservations::insert_many`), which spares most of the round trips that a
+/// statement per row would cost.
 #[derive(Default)]
 struct Batch {
     rentals: Vec<Reservation>,
