@@ -42,17 +42,12 @@ def main():
         print(sql)
         print("```")
         print("```")
-        for row in db.execute("EXPLAIN QUERY PLAN " + text, bindings):
-            print("  " * depth(row) + row[3])
+        depths = {}
+        for node, parent, _, detail in db.execute("EXPLAIN QUERY PLAN " + text, bindings):
+            depths[node] = depths.get(parent, -1) + 1
+            print("  " * depths[node] + detail)
         print("```")
         print()
-
-
-def depth(row, parents={}):
-    # Rows are (id, parent, notused, detail); indent children under their parent.
-    node, parent = row[0], row[1]
-    parents[node] = parents.get(parent, -1) + 1
-    return parents[node]
 
 
 if __name__ == "__main__":

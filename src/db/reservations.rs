@@ -539,7 +539,10 @@ pub async fn insert_payments(conn: &mut Conn, all: &[(Id, Payment, Timestamp)]) 
              recorded_by, refund_due, created_at, reason) VALUES ",
         );
         for (n, (reservation, p, at)) in rows.iter().enumerate() {
-            sql.push(if n > 0 { ", (" } else { "(" })
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
                 .value(Id::generate().to_string())
                 .value(reservation.to_string())
                 .value(p.amount.cents())

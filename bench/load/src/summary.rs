@@ -45,7 +45,8 @@ pub fn report(
 }
 
 fn operation(name: &str, r: &GooseRequestMetricAggregate, seconds: f64) -> Value {
-    let times: Vec<(u64, usize)> = r.raw_data.times_us.iter().map(|(t, n)| (*t, *n)).collect();
+    let mut times: Vec<(u64, usize)> = r.raw_data.times_us.iter().map(|(t, n)| (*t, *n)).collect();
+    times.sort_unstable();
     figures(
         name,
         &times,
@@ -105,13 +106,12 @@ fn figures(
     })
 }
 
-/// The bucket time at or under which `percent` of the `count` times fall.
+/// The bucket time at or under which `percent` of the `count` times fall; `times`
+/// fastest first.
 fn percentile(times: &[(u64, usize)], count: usize, percent: f64) -> u64 {
-    let mut sorted = times.to_vec();
-    sorted.sort_unstable();
     let rank = ((count as f64) * percent).ceil() as usize;
     let mut seen = 0;
-    for (time, n) in sorted {
+    for &(time, n) in times {
         seen += n;
         if seen >= rank.max(1) {
             return time;
