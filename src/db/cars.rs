@@ -93,6 +93,12 @@ fn keys(car: &Car) -> (String, String, String) {
     (plate, car.make.to_lowercase(), search)
 }
 
+/// The key under which writes that hold this car (bookings, blocks) take turns: see
+/// [`Database::write_queued`](super::Database::write_queued).
+pub fn holds_queue(car: Id) -> String {
+    format!("car-holds:{car}")
+}
+
 pub async fn insert(conn: &mut Conn, car: &Car) -> AppResult<()> {
     let (plate, make_key, search) = keys(car);
     sqlx::query(

@@ -126,7 +126,7 @@ impl Database {
         T: Send + 'static,
         F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
     {
-        self.writer.run(work).await
+        self.writer.run(Vec::new(), work).await
     }
 
     /// [`write`](Self::write) with an input that is handed, cloned, to each attempt:
@@ -137,7 +137,22 @@ impl Database {
         T: Send + 'static,
         F: for<'c> Fn(&'c mut Conn, I) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
     {
-        self.write(move |conn| work(conn, input.clone())).await
+        self.write_queued(Vec::new(), input, work).await
+    }
+
+    /// [`write_with`](Self::write_with) for a write that contends with others on the same
+    /// things, e.g. bookings of one car: writes naming a common key in `queue` take turns,
+    /// on every server, instead of colliding and being retried (PostgreSQL; SQLite's
+    /// single writer takes every write in turn anyway).
+    pub async fn write_queued<I, T, F>(&self, queue: Vec<String>, input: I, work: F) -> AppResult<T>
+    where
+        I: Clone + Send + Sync + 'static,
+        T: Send + 'static,
+        F: for<'c> Fn(&'c mut Conn, I) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
+    {
+        self.writer
+            .run(queue, move |conn| work(conn, input.clone()))
+            .await
     }
 
     /// Whether the database answers a trivial query within `timeout`.

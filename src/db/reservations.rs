@@ -334,6 +334,15 @@ pub enum Hold {
     Block(String),
 }
 
+/// The key under which payments take turns (see
+/// [`Database::write_queued`](super::Database::write_queued)). On PostgreSQL a payment
+/// reads its reservation's payments and adds one: with time-ordered ids, concurrent
+/// payments of different reservations read and write the same last page of the payments
+/// index, which `SERIALIZABLE` takes for a conflict, and under a steady stream of them
+/// most attempts were retried, some 20 times over. Payments are few: one at a time costs
+/// nothing, colliding did.
+pub const PAYMENTS_QUEUE: &str = "payments";
+
 /// The next number of `year`'s sequence. Numbers are never reused, even after a delete.
 pub async fn next_number(conn: &mut Conn, year: i32) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
@@ -344,6 +353,14 @@ pub async fn next_number(conn: &mut Conn, year: i32) -> AppResult<i64> {
     .fetch_one(conn)
     .await?)
 }
+
+/// The key under which writes that take a reservation number (bookings) take turns: see
+/// [`Database::write_queued`](super::Database::write_queued). On PostgreSQL, bookings of
+/// any cars running side by side at `SERIALIZABLE` would all collide on the counter's
+/// one row, and all but one be retried, until a rush saw errors. In turn, each sees the
+/// counter as the last one left it, and the numbers stay gapless (SQLite's single writer
+/// takes every write in turn anyway).
+pub const NUMBERS_QUEUE: &str = "reservation-numbers";
 
 fn overlap_clash(e: sqlx::Error) -> AppError {
     if overlap_violation(&e) {

@@ -77,17 +77,20 @@ impl Writer {
         }
     }
 
-    pub async fn run<T, F>(&self, work: F) -> AppResult<T>
+    /// Runs `work` as one transaction. `queue` names what the write contends on (e.g. the
+    /// car a booking holds): writes naming the same key run one after the other.
+    pub async fn run<T, F>(&self, queue: Vec<String>, work: F) -> AppResult<T>
     where
         T: Send + 'static,
         F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
     {
         match self {
+            // The single writer runs every write one after the other already.
             Writer::Sqlite(w) => w.run(work).await,
             Writer::Postgres(pool) => {
                 let pool = pool.clone();
                 // Spawned so that a caller that goes away cannot cut the transaction short.
-                tokio::spawn(run_postgres(pool, work))
+                tokio::spawn(run_postgres(pool, queue, work))
                     .await
                     .map_err(|e| AppError::Internal(anyhow::anyhow!("write task failed: {e}")))?
             }
@@ -235,41 +238,78 @@ async fn run_batch(conn: &mut Conn, batch: impl Iterator<Item = Job>) {
     }
 }
 
-async fn run_postgres<T, F>(pool: AnyPool, work: F) -> AppResult<T>
+async fn run_postgres<T, F>(pool: AnyPool, queue: Vec<String>, work: F) -> AppResult<T>
 where
     F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
 {
     let mut attempt = 0;
     loop {
         let mut conn = pool.acquire().await?;
-        conn.execute(Engine::Postgres.begin_write()).await?;
-        let result = match work(&mut conn).await {
-            Ok(value) => conn
-                .execute("COMMIT")
-                .await
-                .map(|_| value)
-                .map_err(AppError::from),
+        let result = match wait_for_turn(&mut conn, &queue).await {
+            Ok(()) => attempt_postgres(&mut conn, &work).await,
             Err(e) => Err(e),
         };
+        // After a failed COMMIT PostgreSQL has already ended the transaction; the
+        // ROLLBACK is then a harmless warning.
+        let rolled_back = result.is_ok() || conn.execute("ROLLBACK").await.is_ok();
+        let released = queue.is_empty()
+            || conn
+                .execute("SELECT pg_advisory_unlock_all()")
+                .await
+                .is_ok();
+        if !(rolled_back && released) {
+            // A connection in an unknown state, or still holding a turn, must not go
+            // back to the pool: closing it ends both.
+            let _ = conn.detach().close().await;
+        }
         match result {
             Ok(value) => return Ok(value),
             Err(e) => {
-                // After a failed COMMIT PostgreSQL has already ended the transaction;
-                // the ROLLBACK is then a harmless warning.
-                if conn.execute("ROLLBACK").await.is_err() {
-                    // A connection in an unknown state must not go back to the pool.
-                    let _ = conn.detach().close().await;
-                }
                 let retry = matches!(&e, AppError::Database(db) if is_retryable(db));
-                if retry && attempt < MAX_RETRIES {
+                if !retry {
+                    return Err(e);
+                }
+                if attempt < MAX_RETRIES {
                     attempt += 1;
                     tokio::time::sleep(backoff(attempt)).await;
                     continue;
                 }
-                return Err(e);
+                // Nothing is wrong with the request: the caller may send it again.
+                return Err(AppError::Unavailable(format!(
+                    "still colliding with other writes after {MAX_RETRIES} retries: {e}"
+                )));
             }
         }
     }
+}
+
+/// Waits until no other write naming one of `queue` is running, on any server: one
+/// session advisory lock per key, taken in order (no deadlock) before the transaction
+/// starts, so that its snapshot already sees the write it waited for. Without the wait,
+/// concurrent bookings of one car would all read the car free, and all but one fail
+/// at commit and be retried, again and again under a rush.
+async fn wait_for_turn(conn: &mut Conn, queue: &[String]) -> AppResult<()> {
+    let mut keys: Vec<&String> = queue.iter().collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One try at the transaction: `work`, then COMMIT.
+async fn attempt_postgres<T, F>(conn: &mut Conn, work: &F) -> AppResult<T>
+where
+    F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
+{
+    conn.execute(Engine::Postgres.begin_write()).await?;
+    let value = work(conn).await?;
+    conn.execute("COMMIT").await?;
+    Ok(value)
 }
 
 /// A short randomised pause, growing with the attempt, so that retrying

@@ -233,7 +233,8 @@ pub async fn add_payment(
     origin: &Origin,
 ) -> AppResult<Reservation> {
     let input = (payment, actor.clone(), origin.clone());
-    db.write_with(input, move |conn, (p, actor, origin)| {
+    let queue = vec![reservations::PAYMENTS_QUEUE.to_owned()];
+    db.write_queued(queue, input, move |conn, (p, actor, origin)| {
         Box::pin(async move {
             let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             check_payment(&before, &p)?;

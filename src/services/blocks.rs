@@ -116,8 +116,9 @@ pub async fn create(
     origin: &Origin,
 ) -> AppResult<Block> {
     check(new.start, new.end)?;
+    let queue = vec![cars::holds_queue(car)];
     let input = (new, actor.clone(), origin.clone());
-    db.write_with(input, move |conn, (new, actor, origin)| {
+    db.write_queued(queue, input, move |conn, (new, actor, origin)| {
         Box::pin(async move {
             cars::find(conn, car)
                 .await?

@@ -216,8 +216,12 @@ pub async fn create(
     origin: &Origin,
 ) -> AppResult<Reservation> {
     check_period(booking.start, booking.end)?;
+    let queue = vec![
+        cars::holds_queue(booking.car),
+        reservations::NUMBERS_QUEUE.to_owned(),
+    ];
     let input = (booking, actor.clone(), origin.clone());
-    db.write_with(input, move |conn, (b, actor, origin)| {
+    db.write_queued(queue, input, move |conn, (b, actor, origin)| {
         Box::pin(async move {
             let car = bookable_car(conn, b.car).await?;
             let client = existing_client(conn, b.client).await?;
@@ -314,8 +318,18 @@ pub async fn update(
     policy: RentalPolicy,
     origin: &Origin,
 ) -> AppResult<Reservation> {
+    // The car it holds now (if it moves in between, the transaction still sees it).
+    let held = {
+        let mut conn = db.read().await?;
+        reservations::find(&mut conn, id).await?.map(|r| r.car_id)
+    };
+    let queue = held
+        .into_iter()
+        .chain(changes.car)
+        .map(cars::holds_queue)
+        .collect();
     let input = (changes, actor.clone(), origin.clone());
-    db.write_with(input, move |conn, (c, actor, origin)| {
+    db.write_queued(queue, input, move |conn, (c, actor, origin)| {
         Box::pin(async move {
             let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
             if !before.status.is_editable() {
