@@ -19,14 +19,17 @@ if [ "${LOCACAR_TEST_SKIP_POSTGRES:-0}" != "1" ]; then
   fi
 fi
 
-# The invoice tests read the PDFs back with pdftotext and pdfinfo (Debian's poppler-utils).
-if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
-  echo "== installing poppler-utils (pdftotext, pdfinfo) for the invoice tests"
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  $SUDO apt-get install -y -q poppler-utils \
-    || { $SUDO apt-get update -q && $SUDO apt-get install -y -q poppler-utils; }
-fi
+# Debian packages some tests use, installed when missing.
+install_for_tests() { # <command> <package> <why>
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "== installing $2 ($3)"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  $sudo apt-get install -y -q "$2" || { $sudo apt-get update -q && $sudo apt-get install -y -q "$2"; }
+}
+install_for_tests pdftotext poppler-utils "the invoice tests read the PDFs back"
+install_for_tests pdfinfo poppler-utils "the invoice tests read the PDFs back"
+install_for_tests strace strace "a durability test counts the server's fsync calls"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -7,13 +7,11 @@ mod common;
 
 use std::slice::from_ref;
 use std::str::FromStr;
-use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, SecondsFormat, TimeZone, Timelike, Utc};
-use common::{Api, Engine, Options, Resp, TestApp};
+use common::{all_at_once, Api, Engine, Options, Resp, TestApp};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use tokio::sync::Barrier;
 
 /// A well-formed id that names nothing.
 const UNKNOWN_ID: &str = "65a1b2c3d4e5f6a7b8c9d0e1";
@@ -282,29 +280,6 @@ async fn create_branch(admin: &Api, name: &str) -> String {
         .await;
     assert_eq!(r.status, 201, "create branch: {}", r.text);
     id_of(&r.body)
-}
-
-/// Runs every request at the same moment: each task waits at one barrier, then sends.
-async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Resp>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = Resp> + Send + 'static,
-{
-    let barrier = Arc::new(Barrier::new(count));
-    let mut tasks = Vec::new();
-    for n in 0..count {
-        let barrier = barrier.clone();
-        let send = request(n);
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            send.await
-        }));
-    }
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.expect("request task"));
-    }
-    answers
 }
 
 // ---------------------------------------------------------------- blocks

@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{command, Engine, TestDb};
+use common::{command, Engine, Options, Server, TestDb, ADMIN_PASSWORD};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_that_could_lose_commits_is_refused_unless_allowed() {
@@ -46,4 +49,64 @@ async fn sqlite_starts_durable() {
         stderr.contains("journal_mode=wal synchronous=2"),
         "{stderr}"
     );
+}
+
+/// What a kill cannot tell apart (`synchronous=FULL` or `NORMAL`), the system calls can:
+/// a write acknowledged alone has had its commit flushed to the disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_sqlite_write_is_flushed_to_disk() {
+    const WRITES: usize = 40;
+    let db = TestDb::new(Engine::Sqlite).await;
+    let trace = db.dir.path().join("fsync.trace");
+    let trace_arg = trace.display().to_string();
+    let strace = [
+        "strace",
+        "-f",
+        "-qq",
+        "-e",
+        "trace=fsync,fdatasync",
+        "-o",
+        &trace_arg,
+    ];
+    let mut server = Server::start(&db, &Options::default().wrapped_in(&strace));
+    let admin = server.api();
+    assert_eq!(admin.login("admin", ADMIN_PASSWORD).await.status, 200);
+
+    let before = flushes(&trace);
+    for n in 0..WRITES {
+        // One at a time: each write is a commit of its own (no group commit to share).
+        let r = admin
+            .post(
+                "/api/clients",
+                json!({"firstName": "Ana", "lastName": "Silva", "phone": format!("+3370000{n:04}")}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let during = flushes(&trace) - before;
+
+    // SIGTERM to the server itself (strace's child), then strace ends with it.
+    let strace_pid = server.pid();
+    let children =
+        std::fs::read_to_string(format!("/proc/{strace_pid}/task/{strace_pid}/children"))
+            .expect("strace's children");
+    for pid in children.split_whitespace() {
+        let pid = Pid::from_raw(pid.parse().expect("pid"));
+        kill(pid, Signal::SIGTERM).expect("stop the server");
+    }
+    server.terminate();
+    eprintln!("{during} flushes for {WRITES} acknowledged writes");
+    assert!(
+        during >= WRITES,
+        "only {during} flushes for {WRITES} commits"
+    );
+}
+
+/// Completed fsync-type calls in an strace log so far.
+fn flushes(trace: &std::path::Path) -> usize {
+    std::fs::read_to_string(trace)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains("sync") && line.trim_end().ends_with("= 0"))
+        .count()
 }

@@ -5,13 +5,11 @@
 mod common;
 
 use std::str::FromStr;
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use common::{Api, Engine, Options, Resp, TestApp};
+use common::{all_at_once, id_of, Api, Engine, Options, Resp, TestApp};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use tokio::sync::Barrier;
 
 const SESSIONS: usize = 32;
 const MANAGER_PASSWORD: &str = "manager-pass-1";
@@ -23,10 +21,6 @@ both_engines!(
 );
 
 // ---------------------------------------------------------------- helpers
-
-fn id_of(doc: &Value) -> String {
-    doc["_id"].as_str().expect("_id").to_owned()
-}
 
 async fn create_car(admin: &Api, n: u32, rate: u32) -> String {
     let r = admin
@@ -76,29 +70,6 @@ fn overlapping_booking(car: &str, client: &str, n: usize) -> Value {
         "startDate": rfc3339(start),
         "endDate": rfc3339(start + Duration::hours(48)),
     })
-}
-
-/// Runs every request at the same moment: each task waits at one barrier, then sends.
-async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Resp>
-where
-    F: Fn(usize) -> Fut,
-    Fut: std::future::Future<Output = Resp> + Send + 'static,
-{
-    let barrier = Arc::new(Barrier::new(count));
-    let mut tasks = Vec::new();
-    for n in 0..count {
-        let barrier = barrier.clone();
-        let send = request(n);
-        tasks.push(tokio::spawn(async move {
-            barrier.wait().await;
-            send.await
-        }));
-    }
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.expect("request task"));
-    }
-    answers
 }
 
 /// `SESSIONS` sessions of one manager, each from its own login.

@@ -111,6 +111,16 @@ impl TestDb {
         }
     }
 
+    /// A database the test made itself (e.g. on a PostgreSQL cluster of its own).
+    pub fn at(engine: Engine, url: &str) -> Self {
+        TestDb {
+            engine,
+            url: url.to_owned(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg_name: None,
+        }
+    }
+
     /// Runs SQL directly on the database, as an operator would.
     pub async fn execute(&self, sql: &str) {
         sqlx::any::install_default_drivers();
@@ -192,6 +202,8 @@ fn replace_db_name(url: &str, name: &str) -> String {
 pub struct Options {
     pub dev: bool,
     pub env: Vec<(String, String)>,
+    /// A program the server runs under, with its arguments (e.g. `strace -c`).
+    pub wrapper: Vec<String>,
 }
 
 impl Options {
@@ -204,6 +216,11 @@ impl Options {
 
     pub fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn wrapped_in(mut self, program: &[&str]) -> Self {
+        self.wrapper = program.iter().map(|s| (*s).to_owned()).collect();
         self
     }
 }
@@ -224,7 +241,19 @@ pub fn binary() -> &'static str {
 /// A command for the binary with a clean environment: no inherited LOCACAR_* or
 /// DATABASE_URL, and a working directory without a `.env`.
 pub fn command(db: &TestDb) -> Command {
-    let mut cmd = Command::new(binary());
+    command_via(db, &[])
+}
+
+/// [`command`], run under `wrapper` (a program and its arguments) if one is given.
+fn command_via(db: &TestDb, wrapper: &[String]) -> Command {
+    let mut cmd = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).arg(binary());
+            cmd
+        }
+        None => Command::new(binary()),
+    };
     for (key, _) in std::env::vars() {
         if key.starts_with("LOCACAR_") || key == "DATABASE_URL" {
             cmd.env_remove(key);
@@ -241,7 +270,7 @@ impl Server {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let log_path = db.dir.path().join(format!("server-{n}.log"));
         let log = std::fs::File::create(&log_path).expect("log file");
-        let mut cmd = command(db);
+        let mut cmd = command_via(db, &options.wrapper);
         cmd.env("LOCACAR_BIND", "127.0.0.1:0")
             .env("LOCACAR_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("LOCACAR_DEV", if options.dev { "1" } else { "0" })
@@ -294,6 +323,18 @@ impl Server {
         let pid = nix::unistd::Pid::from_raw(self.pid());
         nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).ok()?;
         self.child.wait().ok()?.code()
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        let url = reqwest::Url::parse(&self.base).expect("base URL");
+        url.port().expect("port")
     }
 
     pub fn log(&self) -> String {
@@ -431,7 +472,12 @@ impl Api {
     }
 
     pub async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
-        let res = req.send().await.expect("request");
+        self.try_send(req).await.expect("request")
+    }
+
+    /// [`send`](Self::send) for tests in which the server may go away mid-request.
+    pub async fn try_send(&self, req: reqwest::RequestBuilder) -> reqwest::Result<Resp> {
+        let res = req.send().await?;
         let status = res.status().as_u16();
         let headers = res.headers().clone();
         for set in headers.get_all("set-cookie") {
@@ -441,14 +487,14 @@ impl Api {
                 self.set_cookie((!value.is_empty()).then(|| value.to_owned()));
             }
         }
-        let text = res.text().await.unwrap_or_default();
+        let text = res.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Resp {
+        Ok(Resp {
             status,
             headers,
             text,
             body,
-        }
+        })
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -476,4 +522,32 @@ impl Api {
         )
         .await
     }
+}
+
+/// The `_id` of a document.
+pub fn id_of(doc: &Value) -> String {
+    doc["_id"].as_str().expect("_id").to_owned()
+}
+
+/// Runs every request at the same moment: each task waits at one barrier, then sends.
+pub async fn all_at_once<F, Fut>(count: usize, request: F) -> Vec<Resp>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Resp> + Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(count));
+    let mut tasks = Vec::new();
+    for n in 0..count {
+        let barrier = barrier.clone();
+        let send = request(n);
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            send.await
+        }));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("request task"));
+    }
+    answers
 }
