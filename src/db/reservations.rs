@@ -295,6 +295,15 @@ pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
     Ok(assemble(conn, rows).await?.pop())
 }
 
+/// The car reservation `id` is for, if it exists.
+pub async fn car_of(conn: &mut Conn, id: Id) -> AppResult<Option<Id>> {
+    let car: Option<String> = sqlx::query_scalar("SELECT car_id FROM reservations WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?;
+    car.map(|car| self::id(&car, "car")).transpose()
+}
+
 /// What holds `car` somewhere in `[start, until)` besides reservation `except`: a
 /// reservation (by number) or a block (by reason), for a clear refusal. The database's
 /// constraint on `car_holds` stands behind this check.

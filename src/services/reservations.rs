@@ -321,7 +321,7 @@ pub async fn update(
     // The car it holds now (if it moves in between, the transaction still sees it).
     let held = {
         let mut conn = db.read().await?;
-        reservations::find(&mut conn, id).await?.map(|r| r.car_id)
+        reservations::car_of(&mut conn, id).await?
     };
     let queue = held
         .into_iter()

@@ -406,25 +406,25 @@ async fn moves_onto_the_same_dates_never_both_succeed(engine: Engine) {
         let dates =
             |from: i64| json!({"startDate": rfc3339(day(from)), "endDate": rfc3339(day(from + 2))});
         let swap = [(a.clone(), dates(base + 3)), (b.clone(), dates(base))];
-        let answers = all_at_once(2, |n| {
-            let (id, body) = swap[n].clone();
-            let api = cluster.desk(n);
-            async move { api.put(&format!("/api/reservations/{id}"), body).await }
-        })
-        .await;
+        let answers = move_at_once(&cluster, swap).await;
         assert_eq!(statuses(&answers), [409, 409], "round {round}: a swap");
         let same = [(a, dates(base + 6)), (b, dates(base + 6))];
-        let answers = all_at_once(2, |n| {
-            let (id, body) = same[n].clone();
-            let api = cluster.desk(n);
-            async move { api.put(&format!("/api/reservations/{id}"), body).await }
-        })
-        .await;
+        let answers = move_at_once(&cluster, same).await;
         let mut got = statuses(&answers);
         got.sort();
         assert_eq!(got, [200, 409], "round {round}: onto the same dates");
     }
     assert_eq!(cluster.overlapping_pairs().await, 0);
+}
+
+/// Sends both moves (reservation id, new dates) at the same moment, from two servers.
+async fn move_at_once(cluster: &Cluster, moves: [(String, Value); 2]) -> Vec<Resp> {
+    all_at_once(2, |n| {
+        let (id, body) = moves[n].clone();
+        let api = cluster.desk(n);
+        async move { api.put(&format!("/api/reservations/{id}"), body).await }
+    })
+    .await
 }
 
 // ---------------------------------------------------------------- payments
