@@ -1,5 +1,6 @@
 //! `locacar serve`: start-up, the first admin, serving, and graceful shutdown.
 
+use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,7 +70,10 @@ async fn announce_first_admin(
     hasher: &Hasher,
     password: Option<&str>,
 ) -> anyhow::Result<()> {
-    let Some(admin) = staff::ensure_first_admin(db, hasher, password).await? else {
+    let Some(admin) = staff::ensure_first_admin(db, hasher, password)
+        .await
+        .context("creating the first admin")?
+    else {
         return Ok(());
     };
     println!("First start: created the admin account.");

@@ -1,5 +1,6 @@
 //! Everything that differs between SQLite and PostgreSQL, in one place.
 
+use anyhow::Context;
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
@@ -53,9 +54,11 @@ impl Engine {
     /// another process holds the write lock.
     pub async fn configure(self, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
         if self == Engine::Sqlite {
+            conn.execute(sqlx::raw_sql("PRAGMA busy_timeout = 10000"))
+                .await?;
+            switch_to_wal(conn).await?;
             conn.execute(sqlx::raw_sql(
-                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             ))
             .await?;
         }
@@ -90,7 +93,10 @@ impl Engine {
         // a process that lost the race finds the migration applied when it tries again.
         let mut attempt = 0;
         loop {
-            let mut conn = self.connect_one(url).await?;
+            let mut conn = self
+                .connect_one(url)
+                .await
+                .context("opening the migration connection")?;
             let result = migrator.run(&mut conn).await;
             let _ = conn.close().await;
             match result {
@@ -197,6 +203,41 @@ impl fmt::Display for Durability {
     }
 }
 
+/// How long a connection keeps asking for WAL while other processes hold the file.
+const WAL_SWITCH_PATIENCE: Duration = Duration::from_secs(10);
+
+/// Sets WAL. SQLite answers "database is locked" at once, without waiting out
+/// `busy_timeout`, when processes opening a new file switch its journal together, so the
+/// switch is asked again until the others are done.
+async fn switch_to_wal(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn
+            .execute(sqlx::raw_sql("PRAGMA journal_mode = WAL"))
+            .await
+        {
+            Err(e) if is_busy(&e) && started.elapsed() < WAL_SWITCH_PATIENCE => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            result => return result.map(drop),
+        }
+    }
+}
+
+/// SQLite's SQLITE_BUSY, in any extended form.
+fn is_busy(e: &sqlx::Error) -> bool {
+    sqlite_primary_code(e) == Some(5)
+}
+
+/// The primary result code of a SQLite error (the low byte of an extended code).
+fn sqlite_primary_code(e: &sqlx::Error) -> Option<i32> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    db.code()?.parse::<i32>().ok().map(|c| c & 0xff)
+}
+
 fn sqlite_path(url: &str) -> Option<&Path> {
     let rest = url
         .strip_prefix("sqlite://")
@@ -215,9 +256,8 @@ pub fn is_connection_error(e: &sqlx::Error) -> bool {
         | sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => {
             let code = db.code().unwrap_or_default();
-            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+            if let Some(primary) = sqlite_primary_code(e) {
                 // SQLITE_BUSY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, in any extended form.
-                let primary = code.parse::<i32>().map(|c| c & 0xff).unwrap_or(0);
                 matches!(primary, 5 | 10 | 13 | 14)
             } else {
                 // PostgreSQL: connection exceptions, shutdown, disk full, too many connections.

@@ -28,6 +28,7 @@ pub mod stats;
 pub mod users;
 mod writer;
 
+use anyhow::Context;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -96,14 +97,17 @@ impl Database {
             .acquire_timeout(settings.acquire_timeout)
             .after_connect(move |conn, _| Box::pin(async move { engine.configure(conn).await }))
             .connect_lazy(&url)?;
-        let writer =
-            writer::Writer::start(engine, &url, pool.clone(), settings.group_commit_max).await?;
+        let writer = writer::Writer::start(engine, &url, pool.clone(), settings.group_commit_max)
+            .await
+            .context("starting the writer")?;
         let db = Database {
             engine,
             pool,
             writer,
         };
-        db.check_durability(settings.allow_weak_durability).await?;
+        db.check_durability(settings.allow_weak_durability)
+            .await
+            .context("checking durability settings")?;
         Ok(db)
     }
 
