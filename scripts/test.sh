@@ -36,12 +36,14 @@ cargo fmt --all -- --check
 cargo fmt --manifest-path bench/load/Cargo.toml -- --check
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
-cargo clippy --test faults --locked -- -D warnings
+cargo clippy --test faults --test abuse --locked -- -D warnings
 cargo clippy --manifest-path bench/load/Cargo.toml --locked -- -D warnings
 echo "== cargo test"
 cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
 echo "== faults: races across server processes, crashes, start-up races (several minutes)"
 cargo test --test faults --locked -- --test-threads=2 --nocapture
+echo "== abuse: slow clients, hostile bodies and guessers while a desk keeps working (minutes)"
+cargo test --test abuse --locked -- --test-threads=2 --nocapture
 echo "== OpenAPI conformance (schemathesis)"
 bash scripts/conformance.sh
 echo "== load benchmark, smoke run (figures are not judged; the run must work and see no 5xx)"

@@ -12,6 +12,7 @@ use crate::domain::driver::DriverPolicy;
 use crate::domain::invoice::Language;
 use crate::domain::money::Money;
 use crate::domain::tax::{PriceBasis, TaxPolicy, VatRate};
+use crate::http::connections::ConnectionLimits;
 use crate::services::reservations::RentalPolicy;
 
 /// Where the data lives; needed by every command.
@@ -288,6 +289,26 @@ pub struct ServeArgs {
           default_value_t = 5 * 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(1024..=104_857_600))]
     pub image_limit_bytes: u64,
+
+    /// Connections open at once; more wait in the kernel's backlog until one closes.
+    #[arg(long, env = "LOCACAR_MAX_CONNECTIONS", value_name = "LOCACAR_MAX_CONNECTIONS",
+          default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(16..=1_000_000))]
+    pub max_connections: u32,
+
+    /// Seconds a client has to send a request's head; a connection idle or trickling
+    /// longer is closed.
+    #[arg(long, env = "LOCACAR_HEADER_TIMEOUT_SECONDS", value_name = "LOCACAR_HEADER_TIMEOUT_SECONDS",
+          default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout_seconds: u64,
+
+    /// Seconds a request may take from its head to its response, its body included; a
+    /// slower one gets 408. A write already handed to the database still completes.
+    #[arg(long, env = "LOCACAR_REQUEST_TIMEOUT_SECONDS", value_name = "LOCACAR_REQUEST_TIMEOUT_SECONDS",
+          default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout_seconds: u64,
 }
 
 fn parse_currency(raw: &str) -> Result<String, String> {
@@ -328,6 +349,14 @@ fn parse_origin(raw: &str) -> Result<String, String> {
 }
 
 impl ServeArgs {
+    /// The limits each connection lives under.
+    pub fn connection_limits(&self) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: self.max_connections as usize,
+            header_timeout: Duration::from_secs(self.header_timeout_seconds),
+        }
+    }
+
     /// How many password hashes may run at once (`LOCACAR_HASH_THREADS`, else half the cores).
     pub fn hash_threads(&self) -> usize {
         match self.hash_threads {

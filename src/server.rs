@@ -1,7 +1,6 @@
 //! `locacar serve`: start-up, the first admin, serving, and graceful shutdown.
 
 use anyhow::Context;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,14 +38,13 @@ pub async fn serve(db_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()
         config: Arc::new(args),
     };
     let housekeeping = tokio::spawn(housekeeping(db.clone(), policy, period));
-    let app = http::router(state)?.into_make_service_with_connect_info::<SocketAddr>();
+    let limits = state.config.connection_limits();
+    let app = http::router(state)?;
 
     // Tests and scripts read this line to learn the port; keep its shape.
     println!("locacar listening on http://{address}");
     tracing::info!(%address, engine = db.engine().name(), "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    http::connections::serve(listener, app, limits, shutdown_signal()).await;
 
     tracing::info!("stopping: requests finished, closing the database");
     housekeeping.abort();

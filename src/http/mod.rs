@@ -7,6 +7,7 @@ mod blocks;
 mod branches;
 mod cars;
 mod clients;
+pub mod connections;
 mod dashboard;
 pub mod extract;
 mod extras;

@@ -551,3 +551,13 @@ where
     }
     answers
 }
+
+/// How long a timed run lasts: `default` seconds unless the environment variable `var`
+/// says otherwise (to shorten long runs while working on them).
+pub fn seconds_from_env(var: &str, default: u64) -> Duration {
+    let secs = std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default);
+    Duration::from_secs(secs)
+}

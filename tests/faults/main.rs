@@ -36,11 +36,7 @@ pub fn seeded(test: &str) -> StdRng {
 
 /// How long a timed run lasts: `default` unless `LOCACAR_FAULT_SECONDS` says otherwise.
 pub fn run_time(default: u64) -> std::time::Duration {
-    let secs = std::env::var("LOCACAR_FAULT_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    std::time::Duration::from_secs(secs)
+    common::seconds_from_env("LOCACAR_FAULT_SECONDS", default)
 }
 
 /// `count` cars at `daily_rate`, created by `admin`; returns their ids.
