@@ -111,6 +111,13 @@ pub struct ServeArgs {
     #[arg(long, env = "LOCACAR_CORS_ORIGINS", value_name = "LOCACAR_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
+    /// Reverse proxies in front of the server, comma-separated addresses or networks
+    /// (e.g. `127.0.0.1,10.0.0.0/8`). Only for a request from one of them is the client's
+    /// address taken from `X-Forwarded-For`; otherwise that header is ignored, so that a
+    /// client cannot claim another address to escape login throttling. None by default.
+    #[arg(long, env = "LOCACAR_TRUSTED_PROXIES", value_name = "LOCACAR_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Currency of every amount (ISO 4217 code).
     #[arg(long, env = "LOCACAR_CURRENCY", value_name = "LOCACAR_CURRENCY", default_value = "MAD", value_parser = parse_currency)]
     pub currency: String,
@@ -333,6 +340,15 @@ fn parse_amount(raw: &str) -> Result<Money, String> {
 fn parse_timezone(raw: &str) -> Result<chrono_tz::Tz, String> {
     raw.parse()
         .map_err(|_| format!("{raw} is not an IANA time zone name such as Africa/Casablanca"))
+}
+
+fn parse_network(raw: &str) -> Result<ipnet::IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            format!("LOCACAR_TRUSTED_PROXIES entries must be addresses or networks like 10.0.0.0/8, got {raw:?}")
+        })
 }
 
 fn parse_origin(raw: &str) -> Result<String, String> {

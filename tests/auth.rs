@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Engine, Options, TestApp, ADMIN_PASSWORD};
+use common::{Api, Engine, Options, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
 both_engines!(
@@ -18,6 +18,8 @@ both_engines!(
     a_wrong_current_password_or_short_new_one_is_refused,
     repeated_failures_for_one_username_are_throttled,
     repeated_failures_from_one_address_are_throttled,
+    a_browser_that_logged_in_before_keeps_its_own_budget,
+    forwarded_addresses_count_only_from_a_trusted_proxy,
     werkzeug_hashes_log_in_and_are_upgraded_to_argon2id,
     logins_and_logouts_are_audited_without_secrets,
     usernames_are_compared_ignoring_case,
@@ -32,7 +34,7 @@ async fn login_opens_a_session_with_a_safe_cookie(engine: Engine) {
     assert_eq!(r.body["user"]["role"], "admin");
     assert_eq!(r.body["user"]["isActive"], true);
     assert!(r.body["user"].get("passwordHash").is_none());
-    let cookie = r.header("set-cookie").expect("cookie");
+    let cookie = r.set_cookie("locacar_session").expect("cookie");
     for flag in ["HttpOnly", "SameSite=Lax", "Path=/", "Secure"] {
         assert!(cookie.contains(flag), "{flag} missing in {cookie}");
     }
@@ -56,7 +58,7 @@ async fn login_opens_a_session_with_a_safe_cookie(engine: Engine) {
 async fn development_cookies_are_not_secure(engine: Engine) {
     let app = TestApp::start_with(engine, Options::dev()).await;
     let r = app.api().login("admin", ADMIN_PASSWORD).await;
-    let cookie = r.header("set-cookie").expect("cookie");
+    let cookie = r.set_cookie("locacar_session").expect("cookie");
     assert!(
         cookie.contains("HttpOnly") && !cookie.contains("Secure"),
         "{cookie}"
@@ -267,6 +269,107 @@ async fn repeated_failures_from_one_address_are_throttled(engine: Engine) {
     api.login("user9", "guess-guess")
         .await
         .assert_error(429, "too_many_requests");
+}
+
+async fn a_browser_that_logged_in_before_keeps_its_own_budget(engine: Engine) {
+    let options = Options::default().env("LOCACAR_LOGIN_MAX_FAILURES", "3");
+    let app = TestApp::start_with(engine, options).await;
+    let owner = app.api();
+    let first = owner.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let device = first.set_cookie("locacar_device").expect("device cookie");
+    for flag in [
+        "HttpOnly",
+        "SameSite=Strict",
+        "Path=/api/auth/login",
+        "Secure",
+        "Max-Age=7776000",
+    ] {
+        assert!(device.contains(flag), "{flag} missing in {device}");
+    }
+    let token = owner.device_cookie().expect("device token");
+    assert_eq!(
+        app.db
+            .count(&format!(
+                "SELECT COUNT(*) FROM login_devices WHERE token_hash = '{token}'"
+            ))
+            .await,
+        0,
+        "only the token's hash is stored"
+    );
+    owner.post("/api/auth/logout", json!({})).await;
+
+    // A guesser elsewhere spends the account's budget...
+    let guesser = app.api();
+    for _ in 0..3 {
+        guesser
+            .login("admin", "guess-guess")
+            .await
+            .assert_error(401, "unauthenticated");
+    }
+    guesser
+        .login("admin", ADMIN_PASSWORD)
+        .await
+        .assert_error(429, "too_many_requests");
+    // ...but the owner's browser still gets in, and that does not refill the guesser's.
+    let back = owner.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(back.status, 200, "{}", back.text);
+    guesser
+        .login("admin", "guess-guess")
+        .await
+        .assert_error(429, "too_many_requests");
+    // The owner's browser has a budget of its own, throttled like any other.
+    for _ in 0..3 {
+        owner
+            .login("admin", "typo-typo")
+            .await
+            .assert_error(401, "unauthenticated");
+    }
+    owner
+        .login("admin", ADMIN_PASSWORD)
+        .await
+        .assert_error(429, "too_many_requests");
+    // A device cookie known for another account earns nothing here.
+    let stranger = app.api();
+    stranger.set_device_cookie(Some(token));
+    stranger
+        .login("Admin", ADMIN_PASSWORD)
+        .await
+        .assert_error(429, "too_many_requests");
+}
+
+async fn forwarded_addresses_count_only_from_a_trusted_proxy(engine: Engine) {
+    async fn guess(api: &Api, n: usize, forwarded_for: &str) -> u16 {
+        let body = json!({"username": format!("user{n}"), "password": "guess-guess"});
+        let request = api
+            .request(reqwest::Method::POST, "/api/auth/login")
+            .header("X-Forwarded-For", forwarded_for)
+            .json(&body);
+        api.send(request).await.status
+    }
+    let budget = ("LOCACAR_LOGIN_MAX_FAILURES_PER_ADDRESS", "3");
+    // Without a trusted proxy, a client that claims a new address at each guess is
+    // still counted at its own.
+    let app = TestApp::start_with(engine, Options::default().env(budget.0, budget.1)).await;
+    let api = app.api();
+    for n in 0..3 {
+        assert_eq!(guess(&api, n, &format!("198.51.100.{n}")).await, 401);
+    }
+    assert_eq!(guess(&api, 3, "198.51.100.99").await, 429);
+
+    // Behind a trusted proxy (here the test itself), each client has its own budget.
+    let options = Options::default()
+        .env(budget.0, budget.1)
+        .env("LOCACAR_TRUSTED_PROXIES", "127.0.0.1");
+    let app = TestApp::start_with(engine, options).await;
+    let api = app.api();
+    for n in 0..3 {
+        assert_eq!(guess(&api, n, "198.51.100.1").await, 401);
+    }
+    assert_eq!(guess(&api, 3, "198.51.100.1").await, 429);
+    assert_eq!(guess(&api, 4, "198.51.100.2").await, 401);
+    // What a client prepends itself does not move it to a fresh budget.
+    assert_eq!(guess(&api, 5, "203.0.113.5, 198.51.100.1").await, 429);
 }
 
 async fn werkzeug_hashes_log_in_and_are_upgraded_to_argon2id(engine: Engine) {

@@ -20,6 +20,7 @@ pub mod imports;
 pub mod inspections;
 pub mod invoices;
 pub mod login_attempts;
+pub mod login_devices;
 pub mod reports;
 pub mod reservations;
 pub mod sessions;

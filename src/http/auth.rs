@@ -15,6 +15,7 @@ use super::AppState;
 use crate::domain::user::{FullName, NewPassword, Role, User, Username};
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
+use crate::services::auth::{LoginCookies, SecretToken};
 use crate::services::{auth, staff};
 
 /// Credentials.
@@ -26,6 +27,21 @@ pub struct LoginBody {
     username: Option<String>,
     #[schema(required = true, nullable = false, min_length = 1)]
     password: Option<String>,
+}
+
+/// The browser's device token: sent only to the login route, never readable by scripts.
+const DEVICE_COOKIE: &str = "locacar_device";
+
+fn device_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    let mut cookie = Cookie::new(DEVICE_COOKIE, value);
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Strict);
+    cookie.set_path("/api/auth/login");
+    cookie.set_secure(!state.config.dev);
+    cookie.set_max_age(::cookie::time::Duration::seconds(
+        i64::try_from(auth::DEVICE_TRUST.as_secs()).unwrap_or(i64::MAX),
+    ));
+    cookie
 }
 
 fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
@@ -83,18 +99,26 @@ pub async fn login(
             "username and password are required".into(),
         ));
     };
-    let (user, token) = auth::login(
+    let cookies = LoginCookies {
+        previous_session: session_token(&jar),
+        device: jar
+            .get(DEVICE_COOKIE)
+            .and_then(|c| SecretToken::from_cookie(c.value())),
+    };
+    let done = auth::login(
         &state.db,
         &state.hasher,
         &state.auth,
         &username,
         password,
-        session_token(&jar),
+        cookies,
         &origin,
     )
     .await?;
-    let jar = jar.add(session_cookie(&state, token.expose().to_owned()));
-    Ok((jar, Json(json!({ "user": user }))))
+    let jar = jar
+        .add(session_cookie(&state, done.session.expose().to_owned()))
+        .add(device_cookie(&state, done.device.expose().to_owned()));
+    Ok((jar, Json(json!({ "user": done.user }))))
 }
 
 #[utoipa::path(

@@ -1,11 +1,11 @@
 //! Request extractors: parse and check at the edge, so handlers receive trusted values.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
-use axum::http::{header, request::Parts};
+use axum::http::{header, request::Parts, HeaderValue};
 use axum_extra::extract::CookieJar;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
@@ -17,16 +17,16 @@ use crate::domain::time::Timestamp;
 use crate::domain::user::Role;
 use crate::domain::validation::FieldErrors;
 use crate::error::AppError;
-use crate::services::auth::{self, Authenticated, SessionToken};
+use crate::services::auth::{self, Authenticated, SecretToken};
 use crate::services::{Actor, Origin};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "locacar_session";
 
 /// The session token the browser sent, if it is shaped like one of ours.
-pub fn session_token(jar: &CookieJar) -> Option<SessionToken> {
+pub fn session_token(jar: &CookieJar) -> Option<SecretToken> {
     jar.get(SESSION_COOKIE)
-        .and_then(|c| SessionToken::from_cookie(c.value()))
+        .and_then(|c| SecretToken::from_cookie(c.value()))
 }
 
 /// Any logged-in staff member (admin or manager).
@@ -80,17 +80,20 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// Where the request came from: the peer address and the user agent.
+/// Where the request came from: the client's address and the user agent.
 pub struct ClientOrigin(pub Origin);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientOrigin {
+impl FromRequestParts<AppState> for ClientOrigin {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .map(|ConnectInfo(peer)| {
+                let forwarded = parts.headers.get_all(X_FORWARDED_FOR);
+                client_address(peer.ip(), forwarded, &state.config.trusted_proxies).to_string()
+            })
             .unwrap_or_else(|| "unknown".into());
         let user_agent = parts
             .headers
@@ -102,6 +105,39 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientOrigin {
             .collect();
         Ok(ClientOrigin(Origin { ip, user_agent }))
     }
+}
+
+const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address: the peer's, unless the peer is a trusted proxy; then the last
+/// address in `X-Forwarded-For` that is not itself a trusted proxy (each proxy appends the
+/// address it saw, so entries left of that one are the client's own word). A header that
+/// does not parse is ignored whole.
+fn client_address<'a>(
+    peer: IpAddr,
+    forwarded: impl IntoIterator<Item = &'a HeaderValue>,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Option<Vec<IpAddr>> = forwarded
+        .into_iter()
+        .map(|v| v.to_str().ok())
+        .collect::<Option<Vec<_>>>()
+        .and_then(|values| {
+            values
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(|hop| hop.trim().parse().ok())
+                .collect()
+        });
+    hops.unwrap_or_default()
+        .into_iter()
+        .rev()
+        .find(|hop| !is_trusted(hop))
+        .unwrap_or(peer)
 }
 
 /// A document id from the path; anything else is a 400.
@@ -417,6 +453,40 @@ mod tests {
     struct Body {
         full_name: Option<String>,
         is_active: Option<bool>,
+    }
+
+    fn from(peer: &str, forwarded: &[&str], trusted: &[&str]) -> String {
+        let values: Vec<HeaderValue> = forwarded
+            .iter()
+            .map(|v| HeaderValue::from_str(v).unwrap())
+            .collect();
+        let trusted: Vec<ipnet::IpNet> = trusted.iter().map(|t| t.parse().unwrap()).collect();
+        client_address(peer.parse().unwrap(), &values, &trusted).to_string()
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        // No proxy trusted: whatever the client claims, its own address.
+        assert_eq!(from("203.0.113.9", &["198.51.100.1"], &[]), "203.0.113.9");
+        // From an untrusted peer, even when proxies are configured.
+        let proxy = ["10.0.0.0/8"];
+        assert_eq!(
+            from("203.0.113.9", &["198.51.100.1"], &proxy),
+            "203.0.113.9"
+        );
+        // Behind the proxy: the address it saw, not what the client prepended.
+        assert_eq!(
+            from("10.0.0.2", &["1.2.3.4, 198.51.100.7"], &proxy),
+            "198.51.100.7"
+        );
+        // Through two proxies, over two header lines.
+        assert_eq!(
+            from("10.0.0.2", &["1.2.3.4, 198.51.100.7", "10.0.0.3"], &proxy),
+            "198.51.100.7"
+        );
+        // Nothing usable: the proxy's own address.
+        assert_eq!(from("10.0.0.2", &["not-an-ip"], &proxy), "10.0.0.2");
+        assert_eq!(from("10.0.0.2", &[], &proxy), "10.0.0.2");
     }
 
     fn status(r: Result<Body, AppError>) -> u16 {

@@ -1,5 +1,6 @@
 //! Logging in and out, sessions, password changes, and login throttling.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -10,8 +11,10 @@ use sha2::{Digest, Sha256};
 use super::audit::{self, Change};
 use super::hashing::Hasher;
 use super::{Actor, Origin};
-use crate::db::{login_attempts, sessions, users, Database};
+use crate::db::login_attempts::NewAttempt;
+use crate::db::{login_attempts, login_devices, sessions, users, Database};
 use crate::domain::audit::{AuditAction, EntityType};
+use crate::domain::id::Id;
 use crate::domain::password::Verification;
 use crate::domain::time::Timestamp;
 use crate::domain::user::{username_key, NewPassword, User};
@@ -27,16 +30,20 @@ pub struct AuthPolicy {
     pub throttle_window: Duration,
 }
 
-/// A session token as given to the browser. Only its hash is ever stored.
-#[derive(Clone)]
-pub struct SessionToken(String);
+/// How long a browser stays known to an account after its last login there.
+pub const DEVICE_TRUST: Duration = Duration::from_secs(90 * 24 * 60 * 60);
 
-impl SessionToken {
+/// A random secret given to the browser in a cookie: a session, or a device that has
+/// logged in before. Only its hash is ever stored.
+#[derive(Clone)]
+pub struct SecretToken(String);
+
+impl SecretToken {
     /// 256 random bits, URL-safe.
     fn generate() -> Self {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        SessionToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+        SecretToken(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
     }
 
     pub fn from_cookie(value: &str) -> Option<Self> {
@@ -45,7 +52,7 @@ impl SessionToken {
             && value
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-        .then(|| SessionToken(value.to_owned()))
+        .then(|| SecretToken(value.to_owned()))
     }
 
     pub fn expose(&self) -> &str {
@@ -71,19 +78,43 @@ fn millis(d: Duration) -> i64 {
 const WRONG_CREDENTIALS: &str = "invalid username or password";
 const NO_SESSION: &str = "authentication required";
 
-/// Checks the credentials and opens a new session. `previous` (a token the browser
-/// still held) is ended, so a session id planted before login is never honoured after it.
+/// What a browser brings to a login besides the credentials.
+pub struct LoginCookies {
+    /// A session token it still held: ended, so that a session id planted before login
+    /// is never honoured after it.
+    pub previous_session: Option<SecretToken>,
+    /// Its device token, if it has one.
+    pub device: Option<SecretToken>,
+}
+
+/// A successful login: the user, the new session, and the device token to keep.
+pub struct LoggedIn {
+    pub user: User,
+    pub session: SecretToken,
+    pub device: SecretToken,
+}
+
+/// Checks the credentials and opens a new session. Attempts from a browser that has
+/// logged in to this account before are counted apart from all others, so a guesser
+/// elsewhere who exhausts the account's budget does not lock its owner out.
 pub async fn login(
     db: &Database,
     hasher: &Hasher,
     policy: &AuthPolicy,
     username: &str,
     password: String,
-    previous: Option<SessionToken>,
+    cookies: LoginCookies,
     origin: &Origin,
-) -> AppResult<(User, SessionToken)> {
+) -> AppResult<LoggedIn> {
     let key = username_key(username);
-    reserve_attempt(db, policy, &key, origin).await?;
+    let device = cookies.device.unwrap_or_else(SecretToken::generate);
+    let device_hash = device.hash();
+    let known = {
+        let mut conn = db.read().await?;
+        login_devices::is_known(&mut conn, &device_hash, &key).await?
+    };
+    let budget = known.then(|| device_hash.clone());
+    let attempt = reserve_attempt(db, policy, &key, budget, origin).await?;
 
     let stored = {
         let mut conn = db.read().await?;
@@ -108,25 +139,49 @@ pub async fn login(
         Verification::MatchNeedsRehash => Some(hasher.hash(password).await?),
         _ => None,
     };
-    open_session(db, found.user, key, upgraded, previous, origin).await
+    let opening = Opening {
+        user: found.user,
+        key,
+        upgraded_hash: upgraded,
+        previous_hash: cookies.previous_session.map(|t| t.hash()),
+        attempt,
+        device_hash,
+        origin: origin.clone(),
+    };
+    let (user, session) = open_session(db, opening).await?;
+    Ok(LoggedIn {
+        user,
+        session,
+        device,
+    })
 }
 
-/// Counts this attempt against the username's and the address's budgets, or refuses it.
-/// The attempt is recorded before the password is checked, so concurrent guesses
-/// cannot all slip through before the first failure is counted.
+/// Counts this attempt against its budgets, or refuses it: the username's (or, from a
+/// known device, that device's for the username) and the address's. The attempt is
+/// recorded before the password is checked, so concurrent guesses cannot all slip
+/// through before the first failure is counted.
 async fn reserve_attempt(
     db: &Database,
     policy: &AuthPolicy,
     key: &str,
+    device_hash: Option<String>,
     origin: &Origin,
-) -> AppResult<()> {
-    let input = (key.to_owned(), origin.ip.clone(), policy.clone());
-    db.write_with(input, move |conn, (key, ip, policy)| {
+) -> AppResult<Id> {
+    let input = (
+        key.to_owned(),
+        device_hash,
+        origin.ip.clone(),
+        policy.clone(),
+    );
+    db.write_with(input, move |conn, (key, device_hash, ip, policy)| {
         Box::pin(async move {
             let now = Timestamp::now();
             let window = millis(policy.throttle_window);
             let since = now.plus_millis(-window);
-            let by_user = login_attempts::for_username(conn, &key, since).await?;
+            let by_user = match &device_hash {
+                Some(device) => login_attempts::for_device(conn, &key, device, since).await?,
+                None => login_attempts::for_username(conn, &key, since).await?,
+            };
             let by_ip = login_attempts::for_ip(conn, &ip, since).await?;
             let full = [
                 (by_user, policy.max_failures_per_username),
@@ -143,8 +198,13 @@ async fn reserve_attempt(
                     retry_after: Duration::from_millis(u64::try_from(wait_ms).unwrap_or(1000)),
                 });
             }
-            login_attempts::insert(conn, &key, &ip, now).await?;
-            Ok(())
+            let attempt = NewAttempt {
+                username_key: &key,
+                ip: &ip,
+                device_hash: device_hash.as_deref(),
+                at: now,
+            };
+            login_attempts::insert(conn, &attempt).await
         })
     })
     .await
@@ -172,61 +232,58 @@ async fn record_failure(
     .await
 }
 
-async fn open_session(
-    db: &Database,
+/// A login whose password was right, about to become a session.
+struct Opening {
     user: User,
     key: String,
     upgraded_hash: Option<String>,
-    previous: Option<SessionToken>,
-    origin: &Origin,
-) -> AppResult<(User, SessionToken)> {
-    let token = SessionToken::generate();
-    let token_hash = token.hash();
-    let previous_hash = previous.map(|t| t.hash());
-    let input = (
-        user,
-        key,
-        token_hash,
-        upgraded_hash,
-        previous_hash,
-        origin.clone(),
-    );
+    previous_hash: Option<String>,
+    /// The attempt this login was counted as: a success is not a failure.
+    attempt: Id,
+    device_hash: String,
+    origin: Origin,
+}
+
+async fn open_session(db: &Database, opening: Opening) -> AppResult<(User, SecretToken)> {
+    let token = SecretToken::generate();
+    let input = (Arc::new(opening), token.hash());
     let user = db
-        .write_with(
-            input,
-            |conn, (user, key, token_hash, upgraded_hash, previous_hash, origin)| {
-                Box::pin(async move {
-                    // The account may have been deactivated while the password was being checked.
-                    let current = users::find(conn, user.id).await?;
-                    let Some(current) = current.filter(|u| u.is_active) else {
-                        return Err(AppError::Forbidden("this account is deactivated".into()));
-                    };
-                    let now = Timestamp::now();
-                    if let Some(hash) = &upgraded_hash {
-                        users::set_password_hash(conn, current.id, hash, current.updated_at)
-                            .await?;
-                    }
-                    if let Some(previous) = &previous_hash {
-                        sessions::delete(conn, previous).await?;
-                    }
-                    login_attempts::clear_username(conn, &key).await?;
-                    let session = sessions::NewSession {
-                        token_hash: &token_hash,
-                        user_id: current.id,
-                        at: now,
-                        ip: &origin.ip,
-                        user_agent: &origin.user_agent,
-                    };
-                    sessions::insert(conn, &session).await?;
-                    let actor = Actor::from(&current);
-                    let change = Change::new(AuditAction::LoginSuccess, Some(&actor))
-                        .entity(EntityType::User, current.id)
-                        .extra(json!({"hashUpgraded": upgraded_hash.is_some()}));
-                    audit::record(conn, &origin, change).await?;
-                    Ok(current)
-                })
-            },
-        )
+        .write_with(input, |conn, (opening, token_hash)| {
+            Box::pin(async move {
+                let Opening {
+                    user, key, origin, ..
+                } = &*opening;
+                // The account may have been deactivated while the password was being checked.
+                let current = users::find(conn, user.id).await?;
+                let Some(current) = current.filter(|u| u.is_active) else {
+                    return Err(AppError::Forbidden("this account is deactivated".into()));
+                };
+                let now = Timestamp::now();
+                if let Some(hash) = &opening.upgraded_hash {
+                    users::set_password_hash(conn, current.id, hash, current.updated_at).await?;
+                }
+                if let Some(previous) = &opening.previous_hash {
+                    sessions::delete(conn, previous).await?;
+                }
+                login_attempts::delete(conn, opening.attempt).await?;
+                login_attempts::clear_device(conn, key, &opening.device_hash).await?;
+                login_devices::remember(conn, &opening.device_hash, key, now).await?;
+                let session = sessions::NewSession {
+                    token_hash: &token_hash,
+                    user_id: current.id,
+                    at: now,
+                    ip: &origin.ip,
+                    user_agent: &origin.user_agent,
+                };
+                sessions::insert(conn, &session).await?;
+                let actor = Actor::from(&current);
+                let change = Change::new(AuditAction::LoginSuccess, Some(&actor))
+                    .entity(EntityType::User, current.id)
+                    .extra(json!({"hashUpgraded": opening.upgraded_hash.is_some()}));
+                audit::record(conn, origin, change).await?;
+                Ok(current)
+            })
+        })
         .await?;
     Ok((user, token))
 }
@@ -236,7 +293,7 @@ async fn open_session(
 pub async fn authenticate(
     db: &Database,
     policy: &AuthPolicy,
-    token: &SessionToken,
+    token: &SecretToken,
 ) -> AppResult<Option<Authenticated>> {
     let token_hash = token.hash();
     let now = Timestamp::now();
@@ -295,7 +352,7 @@ pub async fn change_password(
     origin: &Origin,
 ) -> AppResult<()> {
     let key = username_key(&who.user.username);
-    reserve_attempt(db, policy, &key, origin).await?;
+    reserve_attempt(db, policy, &key, None, origin).await?;
     let stored = {
         let mut conn = db.read().await?;
         users::find_with_hash(&mut conn, who.user.id).await?
@@ -361,6 +418,8 @@ pub async fn purge_expired(db: &Database, policy: &AuthPolicy) -> AppResult<()> 
                 now.plus_millis(-millis(policy.throttle_window)),
             )
             .await?;
+            login_devices::delete_unused_since(conn, now.plus_millis(-millis(DEVICE_TRUST)))
+                .await?;
             Ok(())
         })
     })

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod guessing;
 mod slow_clients;
 
 /// How long a timed run lasts: `default` unless `LOCACAR_ABUSE_SECONDS` says otherwise.

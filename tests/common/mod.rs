@@ -416,6 +416,15 @@ impl Resp {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The `Set-Cookie` header that sets the cookie `name`, whole.
+    pub fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+    }
+
     /// Asserts the contract's error body with the given status and code.
     pub fn assert_error(&self, status: u16, code: &str) {
         assert_eq!(self.status, status, "body: {}", self.text);
@@ -435,6 +444,8 @@ pub struct Api {
     pub base: String,
     http: reqwest::Client,
     cookie: Arc<Mutex<Option<String>>>,
+    /// The device cookie, sent, as a browser would, to the login route only.
+    device: Arc<Mutex<Option<String>>>,
 }
 
 impl Api {
@@ -443,6 +454,7 @@ impl Api {
             base: base.to_owned(),
             http: reqwest::Client::builder().build().expect("client"),
             cookie: Arc::new(Mutex::new(None)),
+            device: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -452,6 +464,7 @@ impl Api {
             base: base.to_owned(),
             http: self.http.clone(),
             cookie: Arc::new(Mutex::new(self.cookie())),
+            device: Arc::new(Mutex::new(self.device_cookie())),
         }
     }
 
@@ -463,10 +476,25 @@ impl Api {
         *self.cookie.lock().unwrap() = value;
     }
 
+    pub fn device_cookie(&self) -> Option<String> {
+        self.device.lock().unwrap().clone()
+    }
+
+    pub fn set_device_cookie(&self, value: Option<String>) {
+        *self.device.lock().unwrap() = value;
+    }
+
     pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let mut req = self.http.request(method, format!("{}{}", self.base, path));
+        let mut cookies = Vec::new();
         if let Some(c) = self.cookie() {
-            req = req.header("Cookie", format!("locacar_session={c}"));
+            cookies.push(format!("locacar_session={c}"));
+        }
+        if let Some(d) = self.device_cookie().filter(|_| path == "/api/auth/login") {
+            cookies.push(format!("locacar_device={d}"));
+        }
+        if !cookies.is_empty() {
+            req = req.header("Cookie", cookies.join("; "));
         }
         req
     }
@@ -485,6 +513,10 @@ impl Api {
             if let Some(rest) = set.strip_prefix("locacar_session=") {
                 let value = rest.split(';').next().unwrap_or("");
                 self.set_cookie((!value.is_empty()).then(|| value.to_owned()));
+            }
+            if let Some(rest) = set.strip_prefix("locacar_device=") {
+                let value = rest.split(';').next().unwrap_or("");
+                self.set_device_cookie((!value.is_empty()).then(|| value.to_owned()));
             }
         }
         let text = res.text().await?;
