@@ -4,8 +4,6 @@
 mod common;
 
 use common::{command, Engine, Options, Server, TestDb, ADMIN_PASSWORD};
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -85,15 +83,7 @@ async fn every_acknowledged_sqlite_write_is_flushed_to_disk() {
     }
     let during = flushes(&trace) - before;
 
-    // SIGTERM to the server itself (strace's child), then strace ends with it.
-    let strace_pid = server.pid();
-    let children =
-        std::fs::read_to_string(format!("/proc/{strace_pid}/task/{strace_pid}/children"))
-            .expect("strace's children");
-    for pid in children.split_whitespace() {
-        let pid = Pid::from_raw(pid.parse().expect("pid"));
-        kill(pid, Signal::SIGTERM).expect("stop the server");
-    }
+    // SIGTERM to strace and the server under it (one process group).
     server.terminate();
     eprintln!("{during} flushes for {WRITES} acknowledged writes");
     assert!(

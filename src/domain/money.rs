@@ -30,8 +30,23 @@ impl Money {
     pub fn parse_decimal(text: &str) -> Result<Self, String> {
         let value = Decimal::from_str(text)
             .or_else(|_| Decimal::from_scientific(text))
-            .map_err(|_| "must be a number".to_owned())?
+            .map_err(|_| {
+                let numeric = text.bytes().any(|b| b.is_ascii_digit())
+                    && text.bytes().all(|b| b"0123456789+-.eE".contains(&b));
+                // A number a decimal cannot hold is far too large or far too precise.
+                if numeric {
+                    "is too large or has more than 2 decimals".to_owned()
+                } else {
+                    "must be a number".to_owned()
+                }
+            })?
             .normalize();
+        // A decimal keeps 28 significant digits and rounds the rest away without a word:
+        // `250.00000000000000000000000000001` would become 250. Digits lost that way lie
+        // far below the cent, so the amount has too many decimals.
+        if significant_digits(text) != significant_digits(&value.mantissa().to_string()) {
+            return Err("must have at most 2 decimals".to_owned());
+        }
         if value.scale() > 2 {
             return Err("must have at most 2 decimals".to_owned());
         }
@@ -86,6 +101,14 @@ impl Money {
     }
 }
 
+/// The digits of a number's mantissa without its sign, point, exponent and the zeros that
+/// lead or trail: `-0012.3400e5` → `1234`.
+fn significant_digits(text: &str) -> String {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits.trim_matches('0').to_owned()
+}
+
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
@@ -130,12 +153,24 @@ mod tests {
         assert_eq!(Money::parse_decimal("4.505e2").unwrap().cents(), 45_050);
         assert_eq!(Money::parse_decimal("450.50").unwrap().cents(), 45_050);
         assert_eq!(Money::parse_decimal("450.500").unwrap().cents(), 45_050);
+        assert_eq!(Money::parse_decimal("0.00").unwrap().cents(), 0);
+        assert_eq!(Money::parse_decimal("-0.5").unwrap().cents(), -50);
+        assert_eq!(Money::parse_decimal("4505e-1").unwrap().cents(), 45_050);
     }
 
     #[test]
     fn fractional_cents_and_absurd_amounts_are_refused() {
         assert!(Money::parse_decimal("450.555").is_err());
         assert!(Money::parse_decimal("1e309").is_err());
+        assert_eq!(
+            Money::parse_decimal("1e309").unwrap_err(),
+            "is too large or has more than 2 decimals"
+        );
+        assert_eq!(Money::parse_decimal("abc").unwrap_err(), "must be a number");
+        // Beyond the 28 digits a decimal keeps: refused, not rounded to 250 or 250.5.
+        assert!(Money::parse_decimal("250.00000000000000000000000000001").is_err());
+        assert!(Money::parse_decimal("250.5000000000000000000000000000000001").is_err());
+        assert!(Money::parse_decimal("2.5000000000000000000000000000000001e2").is_err());
         assert!(Money::parse_decimal("1e12").is_err());
         for huge in [
             "-4.3865369925467594e+27",

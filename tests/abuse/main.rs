@@ -11,6 +11,9 @@
 mod common;
 
 mod guessing;
+mod images;
+mod malformed;
+mod outbound;
 mod slow_clients;
 
 /// How long a timed run lasts: `default` unless `LOCACAR_ABUSE_SECONDS` says otherwise.

@@ -280,6 +280,8 @@ impl Server {
         for (k, v) in &options.env {
             cmd.env(k, v);
         }
+        // A group of its own, so that a wrapper (strace) and the server under it stop together.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let mut child = cmd.spawn().expect("start locacar");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
@@ -320,14 +322,16 @@ impl Server {
 
     /// Sends SIGTERM and waits for the process to exit; returns its exit code.
     pub fn terminate(&mut self) -> Option<i32> {
-        let pid = nix::unistd::Pid::from_raw(self.pid());
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).ok()?;
+        let group = nix::unistd::Pid::from_raw(self.pid());
+        nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM).ok()?;
         self.child.wait().ok()?.code()
     }
 
-    /// Kills the process with SIGKILL, as a crash would, and reaps it.
+    /// Kills the process (and any wrapper around it) with SIGKILL, as a crash would, and
+    /// reaps it.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
+        let group = nix::unistd::Pid::from_raw(self.pid());
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         let _ = self.child.wait();
     }
 
@@ -344,8 +348,7 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
