@@ -36,6 +36,7 @@ pub async fn serve(db_args: &DatabaseArgs, args: ServeArgs) -> anyhow::Result<()
         hasher,
         auth: policy.clone(),
         config: Arc::new(args),
+        photo_slots: AppState::photo_slots(),
     };
     let housekeeping = tokio::spawn(housekeeping(db.clone(), policy, period));
     let limits = state.config.connection_limits();

@@ -4,6 +4,7 @@ mod common;
 
 use common::{Api, Engine, Options, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
+use sha2::Digest;
 
 both_engines!(
     login_opens_a_session_with_a_safe_cookie,
@@ -20,6 +21,7 @@ both_engines!(
     repeated_failures_from_one_address_are_throttled,
     a_browser_that_logged_in_before_keeps_its_own_budget,
     forwarded_addresses_count_only_from_a_trusted_proxy,
+    sessions_expire_when_idle_and_at_their_absolute_limit,
     werkzeug_hashes_log_in_and_are_upgraded_to_argon2id,
     logins_and_logouts_are_audited_without_secrets,
     usernames_are_compared_ignoring_case,
@@ -370,6 +372,57 @@ async fn forwarded_addresses_count_only_from_a_trusted_proxy(engine: Engine) {
     assert_eq!(guess(&api, 4, "198.51.100.2").await, 401);
     // What a client prepends itself does not move it to a fresh budget.
     assert_eq!(guess(&api, 5, "203.0.113.5, 198.51.100.1").await, 429);
+}
+
+async fn sessions_expire_when_idle_and_at_their_absolute_limit(engine: Engine) {
+    const MINUTE: i64 = 60_000;
+    let options = Options::default()
+        .env("LOCACAR_SESSION_IDLE_MINUTES", "30")
+        .env("LOCACAR_SESSION_MAX_HOURS", "2");
+    let app = TestApp::start_with(engine, options).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    // Moves the session's clocks back instead of waiting: last use and creation.
+    let age = |api: &Api, idle: i64, created: i64| {
+        let hash = hex::encode(sha2::Sha256::digest(
+            api.cookie().expect("session").as_bytes(),
+        ));
+        format!(
+            "UPDATE sessions SET last_seen_at = {}, created_at = {} WHERE token_hash = '{hash}'",
+            now - idle,
+            now - created
+        )
+    };
+    let admin = app.admin().await;
+    app.db.execute(&age(&admin, 29 * MINUTE, 29 * MINUTE)).await;
+    assert_eq!(
+        admin.get("/api/managers").await.status,
+        200,
+        "29 minutes idle"
+    );
+    // That use refreshes the idle clock in the background: let it land before aging again.
+    for _ in 0..100 {
+        let fresh = format!("SELECT COUNT(*) FROM sessions WHERE last_seen_at >= {now}");
+        if app.db.count(&fresh).await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    app.db.execute(&age(&admin, 31 * MINUTE, 31 * MINUTE)).await;
+    admin
+        .get("/api/managers")
+        .await
+        .assert_error(401, "unauthenticated");
+
+    // Busy all along, but older than the absolute limit.
+    let admin = app.admin().await;
+    // Used 30 s ago: too recent for a refresh of the idle clock to run.
+    app.db.execute(&age(&admin, MINUTE / 2, 119 * MINUTE)).await;
+    assert_eq!(admin.get("/api/managers").await.status, 200, "1 h 59 old");
+    app.db.execute(&age(&admin, MINUTE / 2, 121 * MINUTE)).await;
+    admin
+        .get("/api/managers")
+        .await
+        .assert_error(401, "unauthenticated");
 }
 
 async fn werkzeug_hashes_log_in_and_are_upgraded_to_argon2id(engine: Engine) {

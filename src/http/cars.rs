@@ -427,10 +427,22 @@ pub async fn upload_image(
     ClientOrigin(origin): ClientOrigin,
     mut form: Multipart,
 ) -> AppResult<impl IntoResponse> {
+    let _turn = photo_turn(&state).await?;
     let bytes = read_image_form(&state, &mut form).await?;
     Ok(Json(
         cars::upload_image(&state.db, &admin.actor(), id, bytes, &origin).await?,
     ))
+}
+
+/// A turn to read and decode one photo (see [`AppState::photo_slots`]); held until the
+/// handler returns.
+pub(super) async fn photo_turn(state: &AppState) -> AppResult<tokio::sync::OwnedSemaphorePermit> {
+    state
+        .photo_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))
 }
 
 /// The bytes of a multipart form's only field, `image`, within the size limit.

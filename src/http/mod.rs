@@ -45,6 +45,18 @@ pub struct AppState {
     pub hasher: Hasher,
     pub auth: AuthPolicy,
     pub config: Arc<ServeArgs>,
+    /// Photo uploads read and decoded at once: each may hold its upload and up to
+    /// 143 MiB of pixels, so fifty at once must wait their turn, not fill the memory.
+    pub photo_slots: Arc<tokio::sync::Semaphore>,
+}
+
+impl AppState {
+    /// How many photos may be read and decoded at once: decoding is CPU-bound, so half
+    /// the cores (at least one), as for password hashes.
+    pub fn photo_slots() -> Arc<tokio::sync::Semaphore> {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        Arc::new(tokio::sync::Semaphore::new((cores / 2).max(1)))
+    }
 }
 
 /// The contract's list envelope.

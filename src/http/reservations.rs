@@ -6,7 +6,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use super::cars::{if_none_match, image_response, read_image_form, wants_thumbnail, ImageUpload};
+use super::cars::{
+    if_none_match, image_response, photo_turn, read_image_form, wants_thumbnail, ImageUpload,
+};
 use super::extract::{
     nullable, Admin, ClientOrigin, InspectionPath, JsonBody, PathId, QueryParams, Staff,
 };
@@ -680,6 +682,7 @@ pub async fn upload_inspection_photo(
     ClientOrigin(origin): ClientOrigin,
     mut form: Multipart,
 ) -> AppResult<impl IntoResponse> {
+    let _turn = photo_turn(&state).await?;
     let bytes = read_image_form(&state, &mut form).await?;
     let updated = reservations::add_inspection_photo(
         &state.db,

@@ -25,6 +25,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::common::{id_of, Api, Engine, TestApp};
+use crate::{memory_baseline, proc_kib};
 
 const BOUNDARY: &str = "----locacar-hostile-images-Zq83Kd0";
 /// Every file name of the corpus holds one of these, so that an echo can be found.
@@ -1133,28 +1134,6 @@ async fn assert_served_clean(
         if case.extras {
             assert_ne!(d.bytes, case.bytes, "{what} is served as uploaded");
         }
-    }
-}
-
-// ---------------------------------------------------------------- the server's cost
-
-fn proc_kib(pid: i32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
-}
-
-/// Starts a new peak-memory measurement: resets VmHWM to the current RSS if the kernel
-/// lets us (clear_refs), and returns the baseline to measure growth from.
-fn memory_baseline(pid: i32) -> u64 {
-    if std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok() {
-        proc_kib(pid, "VmRSS:")
-    } else {
-        // Without a reset the peak so far is the baseline: growth above it still shows.
-        proc_kib(pid, "VmHWM:")
     }
 }
 

@@ -10,6 +10,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bodies;
 mod guessing;
 mod images;
 mod malformed;
@@ -29,4 +30,25 @@ pub fn quantile(samples: &mut [f64], q: f64) -> f64 {
     samples.sort_by(f64::total_cmp);
     let rank = ((samples.len() as f64 * q).ceil() as usize).clamp(1, samples.len());
     samples[rank - 1]
+}
+
+/// A `kB` figure (`VmRSS:`, `VmHWM:`) of a process from `/proc/<pid>/status`.
+pub fn proc_kib(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
+}
+
+/// Starts a new peak-memory measurement: resets VmHWM to the current RSS if the kernel
+/// lets us (clear_refs), and returns the baseline to measure growth from.
+pub fn memory_baseline(pid: i32) -> u64 {
+    if std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok() {
+        proc_kib(pid, "VmRSS:")
+    } else {
+        // Without a reset the peak so far is the baseline: growth above it still shows.
+        proc_kib(pid, "VmHWM:")
+    }
 }
