@@ -34,6 +34,8 @@ install_for_tests strace strace "a durability test counts the server's fsync cal
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 cargo fmt --manifest-path bench/load/Cargo.toml -- --check
+echo "== SECURITY.md names only tests that exist"
+bash scripts/check_security_map.sh
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --test faults --test abuse --locked -- -D warnings
