@@ -45,7 +45,7 @@ cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
 echo "== faults: races across server processes, crashes, start-up races (several minutes)"
 cargo test --test faults --locked -- --test-threads=2 --nocapture
 echo "== abuse: slow clients, hostile bodies and guessers while a desk keeps working (minutes)"
-cargo test --test abuse --locked -- --test-threads=2 --nocapture
+cargo test --test abuse --locked -- --test-threads=4 --nocapture
 echo "== OpenAPI conformance (schemathesis)"
 bash scripts/conformance.sh
 echo "== load benchmark, smoke run (figures are not judged; the run must work and see no 5xx)"

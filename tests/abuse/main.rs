@@ -3,7 +3,8 @@
 //!
 //! Some run for minutes and hold thousands of sockets, so, like the fault tests, they are
 //! not part of `cargo test` (this target has `test = false`): `scripts/test.sh` runs them
-//! with `cargo test --test abuse -- --test-threads=2 --nocapture`.
+//! with `cargo test --test abuse -- --test-threads=4 --nocapture` (the long ones wait on
+//! their clients, not the CPU, so four at once finish in about the longest one's time).
 //! `LOCACAR_ABUSE_SECONDS` shortens the long runs while working on them (CI uses the
 //! sizes the tests state).
 
