@@ -22,7 +22,7 @@ use sqlx::{Connection, Executor};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
-use super::engine::{is_retryable, Engine};
+use super::engine::{is_connection_error, is_retryable, Engine};
 use super::Conn;
 use crate::error::{AppError, AppResult};
 
@@ -245,13 +245,15 @@ where
     let mut attempt = 0;
     loop {
         let mut conn = pool.acquire().await?;
-        let result = match wait_for_turn(&mut conn, &queue).await {
+        let (result, left) = match wait_for_turn(&mut conn, &queue).await {
             Ok(()) => attempt_postgres(&mut conn, &work).await,
-            Err(e) => Err(e),
+            Err(e) => (Err(e), Transaction::Unknown),
         };
-        // After a failed COMMIT PostgreSQL has already ended the transaction; the
-        // ROLLBACK is then a harmless warning.
-        let rolled_back = result.is_ok() || conn.execute("ROLLBACK").await.is_ok();
+        let rolled_back = match left {
+            Transaction::Ended => true,
+            Transaction::Open => conn.execute("ROLLBACK").await.is_ok(),
+            Transaction::Unknown => false,
+        };
         let released = queue.is_empty()
             || conn
                 .execute("SELECT pg_advisory_unlock_all()")
@@ -301,15 +303,34 @@ async fn wait_for_turn(conn: &mut Conn, queue: &[String]) -> AppResult<()> {
     Ok(())
 }
 
+/// What a try left on its connection.
+enum Transaction {
+    /// Committed, or ended by PostgreSQL itself: a refused COMMIT rolls back, and a
+    /// ROLLBACK after it would only draw a "no transaction in progress" warning.
+    Ended,
+    /// Still open after `work` failed: to be rolled back.
+    Open,
+    /// The connection failed: its state is unknown, so it must not be reused.
+    Unknown,
+}
+
 /// One try at the transaction: `work`, then COMMIT.
-async fn attempt_postgres<T, F>(conn: &mut Conn, work: &F) -> AppResult<T>
+async fn attempt_postgres<T, F>(conn: &mut Conn, work: &F) -> (AppResult<T>, Transaction)
 where
     F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
 {
-    conn.execute(Engine::Postgres.begin_write()).await?;
-    let value = work(conn).await?;
-    conn.execute("COMMIT").await?;
-    Ok(value)
+    if let Err(e) = conn.execute(Engine::Postgres.begin_write()).await {
+        return (Err(e.into()), Transaction::Unknown);
+    }
+    let value = match work(conn).await {
+        Ok(value) => value,
+        Err(e) => return (Err(e), Transaction::Open),
+    };
+    match conn.execute("COMMIT").await {
+        Ok(_) => (Ok(value), Transaction::Ended),
+        Err(e) if is_connection_error(&e) => (Err(e.into()), Transaction::Unknown),
+        Err(e) => (Err(e.into()), Transaction::Ended),
+    }
 }
 
 /// A short randomised pause, growing with the attempt, so that retrying
