@@ -42,6 +42,8 @@ cargo clippy --test faults --test abuse --locked -- -D warnings
 cargo clippy --manifest-path bench/load/Cargo.toml --locked -- -D warnings
 echo "== cargo test"
 cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
+echo "== fuzzing the parsers a little longer (proptest; saved failing seeds replay in every run)"
+PROPTEST_CASES=4096 cargo test --test fuzz_parsers --locked
 echo "== faults: races across server processes, crashes, start-up races (several minutes)"
 cargo test --test faults --locked -- --test-threads=2 --nocapture
 echo "== abuse: slow clients, hostile bodies and guessers while a desk keeps working (minutes)"

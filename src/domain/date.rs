@@ -13,7 +13,15 @@ impl Date {
     /// Parses `YYYY-MM-DD`; impossible dates such as `2026-02-30` are refused.
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
-        if text.len() != 10 {
+        // chrono's `%Y-%m-%d` also reads signed and unpadded fields (`+202-01-01` as the
+        // year 202): only the documented form is taken, so that a date means the same to
+        // the server as to any other reader of the text.
+        let shape_ok = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if !shape_ok {
             return Err("must be a date written YYYY-MM-DD".into());
         }
         NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -115,6 +123,9 @@ mod tests {
             "26-01-01",
             "2026/01/01",
             "2026-1-1",
+            "+1000-1-01",
+            "+202-01-01",
+            "2026-01-+1",
             "",
         ] {
             assert!(Date::parse(bad).is_err(), "{bad}");

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A UTC instant with millisecond precision.
@@ -26,11 +26,16 @@ impl Timestamp {
     /// Parses an RFC 3339 date-time. A date-time without an offset is refused:
     /// the server cannot guess which time zone the caller meant.
     pub fn parse(text: &str) -> Result<Self, String> {
-        DateTime::parse_from_rfc3339(text)
-            .map(|dt| Timestamp(dt.timestamp_millis()))
-            .map_err(|_| {
-                "must be an RFC 3339 date-time with an offset, e.g. 2026-05-04T10:00:00Z".to_owned()
-            })
+        let dt = DateTime::parse_from_rfc3339(text).map_err(|_| {
+            "must be an RFC 3339 date-time with an offset, e.g. 2026-05-04T10:00:00Z".to_owned()
+        })?;
+        // An instant is written back in UTC, where an offset can carry it out of the years
+        // RFC 3339 can write (`0000-01-01T00:00:00+01:00` is in the year -1): what could
+        // not be read back, from a stored snapshot for one, is refused here.
+        if !(0..=9999).contains(&dt.with_timezone(&Utc).year()) {
+            return Err("must fall within the years 0000 to 9999 in UTC".to_owned());
+        }
+        Ok(Timestamp(dt.timestamp_millis()))
     }
 
     pub fn plus_millis(self, ms: i64) -> Self {
@@ -78,6 +83,16 @@ mod tests {
     fn a_date_time_without_offset_is_refused() {
         assert!(Timestamp::parse("2026-03-29T03:30:00").is_err());
         assert!(Timestamp::parse("2026-02-30T00:00:00Z").is_err());
+    }
+
+    #[test]
+    fn instants_that_utc_cannot_write_are_refused() {
+        assert!(Timestamp::parse("0000-01-01T00:00:00+01:00").is_err());
+        assert!(Timestamp::parse("9999-12-31T23:00:00-01:00").is_err());
+        let first = Timestamp::parse("0000-01-01T00:00:00Z").unwrap();
+        let last = Timestamp::parse("9999-12-31T23:59:59.999Z").unwrap();
+        assert_eq!(Timestamp::parse(&first.to_string()), Ok(first));
+        assert_eq!(Timestamp::parse(&last.to_string()), Ok(last));
     }
 
     #[test]

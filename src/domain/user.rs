@@ -74,7 +74,22 @@ impl Username {
 
 /// The comparison key of any typed username, valid or not (used at login).
 pub fn username_key(raw: &str) -> String {
-    raw.trim().nfkc().collect::<String>().to_lowercase()
+    // One pass is not always final: NFKC writes some marks as a space and a combining
+    // mark (`ﹰ`, `ͺ`), which only a second trim removes, and lower case can make
+    // text that NFKC composes further (`Ϊ` and an acute become `ϊ` and the acute:
+    // one `ΐ`). A key that is not its own key would tell apart names that these rules
+    // make equal, so passes repeat until it is (two at most, for any character and its
+    // neighbours).
+    let pass = |text: &str| text.trim().nfkc().collect::<String>().to_lowercase();
+    let mut key = pass(raw);
+    for _ in 0..4 {
+        let next = pass(&key);
+        if next == key {
+            break;
+        }
+        key = next;
+    }
+    key
 }
 
 impl fmt::Display for Username {
@@ -210,6 +225,13 @@ mod tests {
         assert_eq!(a.key(), b.key());
         // Composed and decomposed accents are the same name.
         assert_eq!(username_key("am\u{e9}lie"), username_key("ame\u{301}lie"));
+        // So are an isolated form and what NFKC makes of it, with no space left over.
+        assert_eq!(username_key("\u{fe70}ab"), "\u{64b}ab");
+        assert_eq!(username_key("\u{37a}"), "\u{345}");
+        assert_eq!(username_key("\u{3aa}\u{301}"), "\u{390}");
+        for key in [username_key("\u{fe70}ab"), username_key("\u{3aa}\u{301}x")] {
+            assert_eq!(username_key(&key), key);
+        }
     }
 
     #[test]
