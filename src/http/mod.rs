@@ -13,6 +13,7 @@ pub mod extract;
 mod extras;
 mod fields;
 mod invoices;
+mod json_body;
 mod managers;
 mod metrics;
 mod middleware;
