@@ -24,6 +24,7 @@ use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use crate::common::png::{png_chunk, zeros_zlib, Bits};
 use crate::common::{id_of, Api, Engine, TestApp};
 use crate::{memory_baseline, proc_kib};
 
@@ -249,21 +250,6 @@ fn cut(bytes: &[u8], parts: usize) -> Vec<u8> {
     bytes[..bytes.len() / parts].to_vec()
 }
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffff_u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 fn adler32(bytes: &[u8]) -> u32 {
     let (mut a, mut b) = (1u32, 0u32);
     for &byte in bytes {
@@ -271,63 +257,6 @@ fn adler32(bytes: &[u8]) -> u32 {
         b = (b + a) % 65521;
     }
     (b << 16) | a
-}
-
-/// Bits written least significant first, as DEFLATE and WebP lossless store them.
-#[derive(Default)]
-struct Bits {
-    out: Vec<u8>,
-    acc: u64,
-    n: u32,
-}
-
-impl Bits {
-    fn put(&mut self, value: u32, count: u32) {
-        self.acc |= u64::from(value) << self.n;
-        self.n += count;
-        while self.n >= 8 {
-            self.out.push(self.acc as u8);
-            self.acc >>= 8;
-            self.n -= 8;
-        }
-    }
-
-    /// A Huffman code, which DEFLATE writes most significant bit first.
-    fn code(&mut self, code: u32, len: u32) {
-        let reversed = (0..len).fold(0, |r, i| r | (((code >> i) & 1) << (len - 1 - i)));
-        self.put(reversed, len);
-    }
-
-    fn finish(mut self) -> Vec<u8> {
-        if self.n > 0 {
-            self.out.push(self.acc as u8);
-        }
-        self.out
-    }
-}
-
-/// A zlib stream of `n` zero bytes about 1000 times smaller than what it inflates to:
-/// one literal 0, then copies of 258 bytes at distance 1 (fixed Huffman codes).
-fn zeros_zlib(n: u64) -> Vec<u8> {
-    let mut bits = Bits::default();
-    bits.put(1, 1); // the last block
-    bits.put(1, 2); // fixed Huffman codes
-    bits.code(0x30, 8); // literal 0
-    let mut left = n - 1;
-    while left >= 258 {
-        bits.code(0xc5, 8); // length 258
-        bits.code(0, 5); // distance 1
-        left -= 258;
-    }
-    for _ in 0..left {
-        bits.code(0x30, 8);
-    }
-    bits.code(0, 7); // end of block
-    let mut out = vec![0x78, 0x01];
-    out.extend(bits.finish());
-    let adler = (((n % 65521) as u32) << 16) | 1;
-    out.extend(adler.to_be_bytes());
-    out
 }
 
 /// A zlib stream that stores `data` as it is (for text chunks).
@@ -339,15 +268,6 @@ fn stored_zlib(data: &[u8]) -> Vec<u8> {
     out.extend(data);
     out.extend(adler32(data).to_be_bytes());
     out
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend((data.len() as u32).to_be_bytes());
-    let start = out.len();
-    out.extend(kind);
-    out.extend(data);
-    let crc = crc32(&out[start..]);
-    out.extend(crc.to_be_bytes());
 }
 
 fn ihdr(width: u32, height: u32, depth: u8, colour: u8) -> Vec<u8> {
@@ -373,7 +293,7 @@ fn png_with_size(plain: &[u8], width: u32, height: u32) -> Vec<u8> {
     let mut out = plain.to_vec();
     out[16..20].copy_from_slice(&width.to_be_bytes());
     out[20..24].copy_from_slice(&height.to_be_bytes());
-    let crc = crc32(&out[12..29]);
+    let crc = crc32fast::hash(&out[12..29]);
     out[29..33].copy_from_slice(&crc.to_be_bytes());
     out
 }
@@ -767,7 +687,7 @@ fn gifar() -> Vec<u8> {
 
 /// A minimal ZIP archive of one stored file.
 fn zip(name: &str, data: &[u8]) -> Vec<u8> {
-    let (crc, size, name_len) = (crc32(data), data.len() as u32, name.len() as u16);
+    let (crc, size, name_len) = (crc32fast::hash(data), data.len() as u32, name.len() as u16);
     let mut out = b"PK\x03\x04".to_vec();
     for v in [20u16, 0, 0, 0, 0] {
         out.extend(v.to_le_bytes()); // version, flags, stored, time, date

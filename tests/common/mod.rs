@@ -2,6 +2,8 @@
 //! SQLite file or a fresh PostgreSQL database, and talks HTTP to it.
 #![allow(dead_code)]
 
+pub mod png;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
