@@ -155,7 +155,7 @@ goose_run() {
 session_cookie() {
   curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
     -d '{"username":"manager","password":"manager123"}' \
-    "http://127.0.0.1:$PORT/api/auth/login" | sed -nE 's/^[Ss]et-[Cc]ookie: ([^;]*).*/\1/p'
+    "http://127.0.0.1:$PORT/api/auth/login" | sed -nE 's/^[Ss]et-[Cc]ookie: (locacar_session=[^;]*).*/\1/p'
 }
 
 # wrk_run LABEL SCRIPT CONNECTIONS: wrk for BENCH_SECONDS with bench/load/wrk/SCRIPT.

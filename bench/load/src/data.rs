@@ -86,13 +86,16 @@ pub async fn make_desks(host: &str, desks: std::ops::Range<usize>) -> anyhow::Re
     Ok(())
 }
 
-/// `name=value` of the session cookie in a login answer. Sent by hand: outside
-/// development mode the cookie is `Secure`, which a cookie jar keeps off plain HTTP.
+/// `name=value` of the session cookie in a login answer (which also sets a device
+/// cookie). Sent by hand: outside development mode the cookie is `Secure`, which a cookie
+/// jar keeps off plain HTTP.
 pub fn session_cookie(headers: &reqwest::header::HeaderMap) -> anyhow::Result<String> {
     let set = headers
-        .get(reqwest::header::SET_COOKIE)
-        .context("the login set no cookie")?
-        .to_str()?;
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("locacar_session="))
+        .context("the login set no session cookie")?;
     Ok(set.split(';').next().unwrap_or_default().to_string())
 }
 
