@@ -40,8 +40,12 @@ echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --test faults --test abuse --locked -- -D warnings
 cargo clippy --manifest-path bench/load/Cargo.toml --locked -- -D warnings
-echo "== cargo test"
-cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
+echo "== cargo test (every server and command under strace: it may connect only to the database)"
+connect_traces=$(mktemp -d)
+LOCACAR_TEST_CONNECT_TRACE="$connect_traces" \
+  cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
+bash scripts/check_connections.sh "$connect_traces" "$LOCACAR_TEST_DATABASE_URL"
+rm -rf "$connect_traces"
 echo "== fuzzing the parsers a little longer (proptest; saved failing seeds replay in every run)"
 PROPTEST_CASES=4096 cargo test --test fuzz_parsers --locked
 echo "== faults: races across server processes, crashes, start-up races (several minutes)"

@@ -323,6 +323,7 @@ async fn readiness_follows_the_database_and_recovers_by_itself() {
         url.port().unwrap_or(5432)
     );
     let relay = Relay::start(target).await;
+    common::database_relay(relay.port);
     let mut relayed = url.clone();
     relayed.set_port(Some(relay.port)).expect("port");
     let options = Options::default()

@@ -5,9 +5,9 @@
 //! reports, the audit log and the metrics. Every socket address it used is then read
 //! from the trace: on SQLite there must be none, on PostgreSQL only the database's.
 //!
-//! This covers one server through a full workload rather than every server of the whole
-//! suite: wrapping every test server in strace would hand tests strace's process instead
-//! of the server's, which the signal and crash tests need.
+//! The integration tests run every server under the same tracer (see
+//! `scripts/check_connections.sh`); this one makes sure a single server goes through
+//! nearly everything it can do while traced, photos, PDFs and metrics included.
 
 use std::collections::BTreeSet;
 

@@ -229,7 +229,10 @@ impl Options {
 
 /// One running `locacar serve` process.
 pub struct Server {
+    /// The process started: the server, or the wrapper (strace) it runs under.
     child: Child,
+    /// The server's own process id, under any wrapper.
+    pid: i32,
     pub base: String,
     /// Everything the server printed on standard output before it listened.
     pub banner: Vec<String>,
@@ -246,8 +249,46 @@ pub fn command(db: &TestDb) -> Command {
     command_via(db, &[])
 }
 
-/// [`command`], run under `wrapper` (a program and its arguments) if one is given.
+/// When `LOCACAR_TEST_CONNECT_TRACE` names a folder (scripts/test.sh sets it for the
+/// integration tests), every server and command a test starts runs under strace, which
+/// writes there each socket the process connects to; `scripts/check_connections.sh` then
+/// checks that the server reached nothing but its database. The seccomp filter stops the
+/// process at `connect` calls only, so the tests run at their usual speed.
+fn connect_tracer() -> Option<Vec<String>> {
+    let dir = std::env::var("LOCACAR_TEST_CONNECT_TRACE").ok()?;
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let file = format!("{dir}/{}-{n}.trace", std::process::id());
+    let args = [
+        "strace",
+        "-f",
+        "-qq",
+        "--seccomp-bpf",
+        "-e",
+        "trace=connect",
+        "-o",
+    ];
+    Some(args.iter().map(|a| (*a).to_owned()).chain([file]).collect())
+}
+
+/// Tells the connection check that a relay on this loopback port stands for the database
+/// (a test that cuts the database off puts one between the server and PostgreSQL).
+pub fn database_relay(port: u16) {
+    if let Ok(dir) = std::env::var("LOCACAR_TEST_CONNECT_TRACE") {
+        let marker = format!("{dir}/relay-{port}.allowed");
+        std::fs::write(&marker, "").expect("relay marker");
+    }
+}
+
+/// [`command`], run under `wrapper` (a program and its arguments) if one is given, else
+/// under the connection tracer when the suite asks for it.
 fn command_via(db: &TestDb, wrapper: &[String]) -> Command {
+    let traced;
+    let wrapper = if wrapper.is_empty() {
+        traced = connect_tracer().unwrap_or_default();
+        &traced[..]
+    } else {
+        wrapper
+    };
     let mut cmd = match wrapper.split_first() {
         Some((program, args)) => {
             let mut cmd = Command::new(program);
@@ -301,6 +342,7 @@ impl Server {
         });
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok(Some((base, banner))) => Server {
+                pid: server_pid(&child),
                 child,
                 base,
                 banner,
@@ -318,21 +360,23 @@ impl Server {
         Api::new(&self.base)
     }
 
+    /// The server's process id (not its wrapper's).
     pub fn pid(&self) -> i32 {
-        self.child.id() as i32
+        self.pid
     }
 
-    /// Sends SIGTERM and waits for the process to exit; returns its exit code.
+    /// Sends SIGTERM to the server and waits for it (and any wrapper, which ends with
+    /// it and passes on its exit code) to exit; returns the exit code.
     pub fn terminate(&mut self) -> Option<i32> {
-        let group = nix::unistd::Pid::from_raw(self.pid());
-        nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM).ok()?;
+        let pid = nix::unistd::Pid::from_raw(self.pid);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).ok()?;
         self.child.wait().ok()?.code()
     }
 
     /// Kills the process (and any wrapper around it) with SIGKILL, as a crash would, and
     /// reaps it.
     pub fn kill(&mut self) {
-        let group = nix::unistd::Pid::from_raw(self.pid());
+        let group = nix::unistd::Pid::from_raw(self.child.id() as i32);
         let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         let _ = self.child.wait();
     }
@@ -346,6 +390,20 @@ impl Server {
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
+}
+
+/// The server's pid: the child's own, or, when the child is a wrapper (strace), the
+/// wrapper's child. Read once the server listens, when it surely exists.
+fn server_pid(child: &Child) -> i32 {
+    let id = child.id();
+    let comm = std::fs::read_to_string(format!("/proc/{id}/comm")).unwrap_or_default();
+    if comm.trim() == "locacar" {
+        return id as i32;
+    }
+    std::fs::read_to_string(format!("/proc/{id}/task/{id}/children"))
+        .ok()
+        .and_then(|children| children.split_whitespace().next()?.parse().ok())
+        .unwrap_or(id as i32)
 }
 
 impl Drop for Server {
