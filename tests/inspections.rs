@@ -10,9 +10,8 @@ use std::io::Cursor;
 use std::str::FromStr;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use common::{Api, Engine, Options, Resp, TestApp};
+use common::{download, Api, Engine, Options, Resp, TestApp};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
-use reqwest::header::HeaderMap;
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -323,35 +322,6 @@ async fn upload(api: &Api, reservation: &str, kind: &str, bytes: &[u8]) -> Resp 
             .body(body),
     )
     .await
-}
-
-/// A download, read as bytes.
-struct Download {
-    status: u16,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Download {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn download(api: &Api, path: &str, if_none_match: Option<&str>) -> Download {
-    let mut req = api.request(Method::GET, path);
-    if let Some(tag) = if_none_match {
-        req = req.header("if-none-match", tag);
-    }
-    let res = req.send().await.expect("request");
-    Download {
-        status: res.status().as_u16(),
-        headers: res.headers().clone(),
-        bytes: res.bytes().await.expect("body").to_vec(),
-    }
 }
 
 // ---------------------------------------------------------------- return charges

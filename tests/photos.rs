@@ -8,9 +8,8 @@ use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use common::png::{png_chunk, zeros_zlib};
-use common::{Api, Engine, Options, Resp, TestApp};
+use common::{download, own_connection, Api, Engine, Options, Resp, TestApp};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
-use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -173,47 +172,6 @@ async fn upload(api: &Api, car_id: &str, filename: &str, content_type: &str, byt
         form(&[("image", filename, content_type, bytes)]),
     )
     .await
-}
-
-/// The same session on a connection pool of its own. For requests the server may
-/// refuse before reading their body (and then drop the connection): see
-/// `the_size_limit_follows_the_setting`.
-fn own_connection(api: &Api) -> Api {
-    let fresh = Api::new(&api.base);
-    fresh.set_cookie(api.cookie());
-    fresh
-}
-
-/// A download, read as bytes.
-struct Download {
-    status: u16,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Download {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn download(api: &Api, path: &str, if_none_match: Option<&str>) -> Download {
-    let mut req = api.request(Method::GET, path);
-    if let Some(tag) = if_none_match {
-        req = req.header("if-none-match", tag);
-    }
-    let res = req.send().await.expect("request");
-    let status = res.status().as_u16();
-    let headers = res.headers().clone();
-    let bytes = res.bytes().await.expect("body").to_vec();
-    Download {
-        status,
-        headers,
-        bytes,
-    }
 }
 
 /// Creates a car as `admin` and returns its id.

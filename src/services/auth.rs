@@ -109,12 +109,7 @@ pub async fn login(
     let key = username_key(username);
     let device = cookies.device.unwrap_or_else(SecretToken::generate);
     let device_hash = device.hash();
-    let known = {
-        let mut conn = db.read().await?;
-        login_devices::is_known(&mut conn, &device_hash, &key).await?
-    };
-    let budget = known.then(|| device_hash.clone());
-    let attempt = reserve_attempt(db, policy, &key, budget, origin).await?;
+    let attempt = reserve_attempt(db, policy, &key, Some(device_hash.clone()), origin).await?;
 
     let stored = {
         let mut conn = db.read().await?;
@@ -156,10 +151,10 @@ pub async fn login(
     })
 }
 
-/// Counts this attempt against its budgets, or refuses it: the username's (or, from a
-/// known device, that device's for the username) and the address's. The attempt is
-/// recorded before the password is checked, so concurrent guesses cannot all slip
-/// through before the first failure is counted.
+/// Counts this attempt against its budgets, or refuses it: the username's (or, when
+/// `device_hash` names a device that has logged in as this username before, that
+/// device's) and the address's. The attempt is recorded before the password is checked,
+/// so concurrent guesses cannot all slip through before the first failure is counted.
 async fn reserve_attempt(
     db: &Database,
     policy: &AuthPolicy,
@@ -178,6 +173,10 @@ async fn reserve_attempt(
             let now = Timestamp::now();
             let window = millis(policy.throttle_window);
             let since = now.plus_millis(-window);
+            let device_hash = match device_hash {
+                Some(hash) if login_devices::is_known(conn, &hash, &key).await? => Some(hash),
+                _ => None,
+            };
             let by_user = match &device_hash {
                 Some(device) => login_attempts::for_device(conn, &key, device, since).await?,
                 None => login_attempts::for_username(conn, &key, since).await?,

@@ -60,7 +60,6 @@ pub enum PhotoError {
     Undecodable(String),
 }
 
-/// Decodes and re-encodes an upload, and makes its thumbnail. CPU-heavy: run it off the executor.
 /// Decodes and re-encodes an uploaded photo off the async threads; anything that is not
 /// a JPEG, PNG or WebP is the contract's 415.
 pub async fn prepare(bytes: Vec<u8>) -> AppResult<NewImage> {
@@ -183,19 +182,21 @@ fn reader(bytes: &[u8], format: ImageFormat) -> ImageReader<Cursor<&[u8]>> {
 /// decoded pixels as they are (grey or colour, 8-bit) without a copy of the picture.
 fn encode(picture: &DynamicImage, format: ImageFormat) -> Result<StoredImage, PhotoError> {
     let mut out = Vec::new();
-    let written = match format {
-        ImageFormat::Jpeg => {
-            picture.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 85))
-        }
-        ImageFormat::Png => picture.write_with_encoder(PngEncoder::new(&mut out)),
-        _ => picture.write_with_encoder(WebPEncoder::new_lossless(&mut out)),
+    let (written, content_type) = match format {
+        ImageFormat::Jpeg => (
+            picture.write_with_encoder(JpegEncoder::new_with_quality(&mut out, 85)),
+            "image/jpeg",
+        ),
+        ImageFormat::Png => (
+            picture.write_with_encoder(PngEncoder::new(&mut out)),
+            "image/png",
+        ),
+        _ => (
+            picture.write_with_encoder(WebPEncoder::new_lossless(&mut out)),
+            "image/webp",
+        ),
     };
     written.map_err(|e| PhotoError::Undecodable(e.to_string()))?;
-    let content_type = match format {
-        ImageFormat::Jpeg => "image/jpeg",
-        ImageFormat::Png => "image/png",
-        _ => "image/webp",
-    };
     let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&out))[..32]);
     Ok(StoredImage {
         content_type: content_type.to_owned(),

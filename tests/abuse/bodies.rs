@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinSet;
 
-use crate::common::{Api, Engine, TestApp};
+use crate::common::{own_connection, Engine, TestApp};
 use crate::{memory_baseline, proc_kib};
 
 /// The default JSON limit (LOCACAR_JSON_LIMIT_BYTES).
@@ -183,11 +183,4 @@ fn json_of(size: usize) -> Vec<u8> {
     body.resize(size - 2, b'a');
     body.extend(b"\"}");
     body
-}
-
-/// The same session on a connection of its own: a 413 closes its connection.
-fn own_connection(api: &Api) -> Api {
-    let fresh = Api::new(&api.base);
-    fresh.set_cookie(api.cookie());
-    fresh
 }

@@ -20,12 +20,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{SecondsFormat, Utc};
 use image::{DynamicImage, ImageFormat, ImageReader, Rgb, RgbImage};
-use reqwest::header::HeaderMap;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::common::png::{png_chunk, zeros_zlib, Bits};
-use crate::common::{id_of, Api, Engine, TestApp};
+use crate::common::{download, id_of, Api, Engine, TestApp};
 use crate::{memory_baseline, proc_kib};
 
 const BOUNDARY: &str = "----locacar-hostile-images-Zq83Kd0";
@@ -991,34 +990,6 @@ fn assert_only_pixels(bytes: &[u8], format: ImageFormat, what: &str) {
     }
 }
 
-struct Download {
-    status: u16,
-    headers: HeaderMap,
-    bytes: Vec<u8>,
-}
-
-impl Download {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-}
-
-async fn download(api: &Api, path: &str) -> Download {
-    let res = api
-        .request(Method::GET, path)
-        .send()
-        .await
-        .expect("download");
-    Download {
-        status: res.status().as_u16(),
-        headers: res.headers().clone(),
-        bytes: res.bytes().await.expect("body").to_vec(),
-    }
-}
-
 /// The photo at `url` and its thumbnail are the upload's pixels, re-encoded, of the
 /// upload's real type, with none of its extras and the headers that stop sniffing.
 async fn assert_served_clean(
@@ -1030,7 +1001,7 @@ async fn assert_served_clean(
 ) {
     for (path, thumb) in [(url.to_owned(), false), (format!("{url}?size=thumb"), true)] {
         let what = format!("{} at {path}", case.name);
-        let d = download(api, &path).await;
+        let d = download(api, &path, None).await;
         assert_eq!(d.status, 200, "{what}");
         assert_eq!(d.header("content-type"), mime(format), "{what}");
         assert_eq!(image::guess_format(&d.bytes).ok(), Some(format), "{what}");

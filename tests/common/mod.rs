@@ -619,6 +619,44 @@ impl Api {
     }
 }
 
+/// The same session on a connection pool of its own. For requests the server may
+/// refuse before reading their body (and then drop the connection).
+pub fn own_connection(api: &Api) -> Api {
+    let fresh = Api::new(&api.base);
+    fresh.set_cookie(api.cookie());
+    fresh
+}
+
+/// A download, read as bytes (an image, a PDF).
+pub struct Download {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Download {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// GETs `path` as `api`, with `If-None-Match` when given.
+pub async fn download(api: &Api, path: &str, if_none_match: Option<&str>) -> Download {
+    let mut req = api.request(reqwest::Method::GET, path);
+    if let Some(tag) = if_none_match {
+        req = req.header("if-none-match", tag);
+    }
+    let res = req.send().await.expect("request");
+    Download {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        bytes: res.bytes().await.expect("body").to_vec(),
+    }
+}
+
 /// The `_id` of a document.
 pub fn id_of(doc: &Value) -> String {
     doc["_id"].as_str().expect("_id").to_owned()
