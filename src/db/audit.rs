@@ -1,5 +1,6 @@
 //! The append-only `audit_log` table.
 
+use super::query::{query, query_as, row_struct};
 use super::{Conn, Sql};
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
@@ -8,7 +9,7 @@ use crate::error::{AppError, AppResult};
 /// Writes one entry, with its own id (a new one, or the original's at an import).
 pub async fn insert(conn: &mut Conn, e: &Entry) -> AppResult<()> {
     let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
-    sqlx::query(
+    query(
         "INSERT INTO audit_log (id, timestamp, user_id, user_username, action, entity_type, \
          entity_id, details, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -44,18 +45,19 @@ pub struct Entry {
     pub after: Option<serde_json::Value>,
 }
 
-#[derive(sqlx::FromRow)]
-struct EntryRow {
-    id: String,
-    timestamp: i64,
-    user_id: Option<String>,
-    user_username: Option<String>,
-    action: String,
-    entity_type: Option<String>,
-    entity_id: Option<String>,
-    details: String,
-    before: Option<String>,
-    after: Option<String>,
+row_struct! {
+    struct EntryRow {
+        id: String,
+        timestamp: i64,
+        user_id: Option<String>,
+        user_username: Option<String>,
+        action: String,
+        entity_type: Option<String>,
+        entity_id: Option<String>,
+        details: String,
+        before: Option<String>,
+        after: Option<String>,
+    }
 }
 
 impl TryFrom<EntryRow> for Entry {
@@ -140,7 +142,7 @@ pub async fn list(conn: &mut Conn, q: &AuditQuery) -> AppResult<(Vec<Entry>, i64
 
 /// One entry by its id.
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Entry>> {
-    let row: Option<EntryRow> = sqlx::query_as(
+    let row: Option<EntryRow> = query_as(
         "SELECT id, timestamp, user_id, user_username, action, entity_type, entity_id, details, \
          before, after FROM audit_log WHERE id = $1",
     )

@@ -1,8 +1,7 @@
 //! Maintenance and other blocks in `car_blocks`. Their holds on the car are written by
 //! the database's triggers into `car_holds`, where the no-overlap rule lives.
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, query_scalar, row_struct};
 use super::{overlap_violation, Conn};
 use crate::domain::block::Block;
 use crate::domain::id::Id;
@@ -12,17 +11,18 @@ use crate::error::{AppError, AppResult};
 const COLUMNS: &str =
     "id, car_id, start_at, end_at, reason, created_at, created_by, updated_at, updated_by";
 
-#[derive(FromRow)]
-struct BlockRow {
-    id: String,
-    car_id: String,
-    start_at: i64,
-    end_at: Option<i64>,
-    reason: String,
-    created_at: i64,
-    created_by: Option<String>,
-    updated_at: i64,
-    updated_by: Option<String>,
+row_struct! {
+    struct BlockRow {
+        id: String,
+        car_id: String,
+        start_at: i64,
+        end_at: Option<i64>,
+        reason: String,
+        created_at: i64,
+        created_by: Option<String>,
+        updated_at: i64,
+        updated_by: Option<String>,
+    }
 }
 
 impl TryFrom<BlockRow> for Block {
@@ -56,7 +56,7 @@ fn clash(e: sqlx::Error) -> AppError {
 }
 
 pub async fn insert(conn: &mut Conn, b: &Block) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO car_blocks (id, car_id, start_at, end_at, reason, created_at, created_by, \
          updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -76,7 +76,7 @@ pub async fn insert(conn: &mut Conn, b: &Block) -> AppResult<()> {
 }
 
 pub async fn update(conn: &mut Conn, b: &Block) -> AppResult<()> {
-    sqlx::query(
+    query(
         "UPDATE car_blocks SET start_at = $2, end_at = $3, reason = $4, updated_at = $5, \
          updated_by = $6 WHERE id = $1",
     )
@@ -93,7 +93,7 @@ pub async fn update(conn: &mut Conn, b: &Block) -> AppResult<()> {
 }
 
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
-    sqlx::query("DELETE FROM car_blocks WHERE id = $1")
+    query("DELETE FROM car_blocks WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await?;
@@ -102,7 +102,7 @@ pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
 
 /// A block of `car`.
 pub async fn find(conn: &mut Conn, car: Id, id: Id) -> AppResult<Option<Block>> {
-    let row: Option<BlockRow> = sqlx::query_as(&format!(
+    let row: Option<BlockRow> = query_as(&format!(
         "SELECT {COLUMNS} FROM car_blocks WHERE id = $1 AND car_id = $2"
     ))
     .bind(id.to_string())
@@ -119,11 +119,11 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<Block>, i64)> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM car_blocks WHERE car_id = $1")
+    let total: i64 = query_scalar("SELECT COUNT(*) FROM car_blocks WHERE car_id = $1")
         .bind(car.to_string())
         .fetch_one(&mut *conn)
         .await?;
-    let rows: Vec<BlockRow> = sqlx::query_as(&format!(
+    let rows: Vec<BlockRow> = query_as(&format!(
         "SELECT {COLUMNS} FROM car_blocks WHERE car_id = $1 \
          ORDER BY start_at DESC, id DESC LIMIT $2 OFFSET $3"
     ))
@@ -146,7 +146,7 @@ pub async fn any_in_effect(
     at: Timestamp,
     except: Option<Id>,
 ) -> AppResult<bool> {
-    let found: Option<String> = sqlx::query_scalar(
+    let found: Option<String> = query_scalar(
         "SELECT id FROM car_blocks WHERE car_id = $1 AND id <> $2 AND start_at <= $3 \
          AND (end_at IS NULL OR end_at > $3) LIMIT 1",
     )
@@ -169,7 +169,7 @@ fn ids(rows: Vec<String>) -> AppResult<Vec<Id>> {
 
 /// Available cars that a block holds at `now`.
 pub async fn available_but_blocked(conn: &mut Conn, now: Timestamp) -> AppResult<Vec<Id>> {
-    let rows: Vec<String> = sqlx::query_scalar(
+    let rows: Vec<String> = query_scalar(
         "SELECT DISTINCT c.id FROM cars c JOIN car_blocks b ON b.car_id = c.id \
          WHERE c.status = 'available' AND b.start_at <= $1 AND (b.end_at IS NULL OR b.end_at > $1)",
     )
@@ -185,7 +185,7 @@ pub async fn released_since(
     since: Timestamp,
     now: Timestamp,
 ) -> AppResult<Vec<Id>> {
-    let rows: Vec<String> = sqlx::query_scalar(
+    let rows: Vec<String> = query_scalar(
         "SELECT DISTINCT c.id FROM cars c JOIN car_blocks b ON b.car_id = c.id \
          WHERE c.status = 'maintenance' AND b.end_at > $1 AND b.end_at <= $2 \
          AND NOT EXISTS (SELECT 1 FROM car_blocks o WHERE o.car_id = c.id \

@@ -1,7 +1,6 @@
 //! The agency's offices in the `branches` table.
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, row_struct};
 use super::{foreign_key_violation, unique_violation, Conn};
 use crate::domain::branch::{Branch, OpeningPeriod};
 use crate::domain::id::Id;
@@ -11,17 +10,18 @@ use crate::error::{AppError, AppResult};
 const COLUMNS: &str = "id, name, address, phone, opening_hours, created_at, created_by, \
                        updated_at, updated_by";
 
-#[derive(FromRow)]
-struct BranchRow {
-    id: String,
-    name: String,
-    address: String,
-    phone: Option<String>,
-    opening_hours: String,
-    created_at: i64,
-    created_by: Option<String>,
-    updated_at: i64,
-    updated_by: Option<String>,
+row_struct! {
+    struct BranchRow {
+        id: String,
+        name: String,
+        address: String,
+        phone: Option<String>,
+        opening_hours: String,
+        created_at: i64,
+        created_by: Option<String>,
+        updated_at: i64,
+        updated_by: Option<String>,
+    }
 }
 
 impl TryFrom<BranchRow> for Branch {
@@ -58,7 +58,7 @@ fn hours_json(b: &Branch) -> AppResult<String> {
 }
 
 pub async fn insert(conn: &mut Conn, b: &Branch) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO branches (id, name, name_key, address, phone, opening_hours, created_at, \
          created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -79,7 +79,7 @@ pub async fn insert(conn: &mut Conn, b: &Branch) -> AppResult<()> {
 }
 
 pub async fn update(conn: &mut Conn, b: &Branch) -> AppResult<()> {
-    sqlx::query(
+    query(
         "UPDATE branches SET name = $2, name_key = $3, address = $4, phone = $5, \
          opening_hours = $6, updated_at = $7, updated_by = $8 WHERE id = $1",
     )
@@ -99,7 +99,7 @@ pub async fn update(conn: &mut Conn, b: &Branch) -> AppResult<()> {
 
 /// Deletes a branch; one that cars or reservations refer to is kept (409).
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
-    sqlx::query("DELETE FROM branches WHERE id = $1")
+    query("DELETE FROM branches WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await
@@ -116,17 +116,16 @@ pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
 }
 
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Branch>> {
-    let row: Option<BranchRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM branches WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<BranchRow> = query_as(&format!("SELECT {COLUMNS} FROM branches WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
     row.map(Branch::try_from).transpose()
 }
 
 /// Every branch, by name (an agency has a handful).
 pub async fn list(conn: &mut Conn) -> AppResult<Vec<Branch>> {
-    let rows: Vec<BranchRow> = sqlx::query_as(&format!(
+    let rows: Vec<BranchRow> = query_as(&format!(
         "SELECT {COLUMNS} FROM branches ORDER BY name_key, id"
     ))
     .fetch_all(conn)

@@ -1,19 +1,20 @@
 //! Car photos in the `car_images` table: the bytes live in the database, so every
 //! instance and every backup sees the same photos.
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, query_scalar, row_struct};
 use super::Conn;
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
 use crate::error::AppResult;
 
-/// One stored rendition of a photo (full size or thumbnail).
-#[derive(Debug, Clone, FromRow)]
-pub struct StoredImage {
-    pub content_type: String,
-    pub data: Vec<u8>,
-    pub etag: String,
+row_struct! {
+    /// One stored rendition of a photo (full size or thumbnail).
+    #[derive(Debug, Clone)]
+    pub struct StoredImage {
+        pub content_type: String,
+        pub data: Vec<u8>,
+        pub etag: String,
+    }
 }
 
 /// A photo and its thumbnail, ready to store.
@@ -24,11 +25,11 @@ pub struct NewImage {
 }
 
 pub async fn upsert(conn: &mut Conn, car_id: Id, image: &NewImage, at: Timestamp) -> AppResult<()> {
-    sqlx::query("DELETE FROM car_images WHERE car_id = $1")
+    query("DELETE FROM car_images WHERE car_id = $1")
         .bind(car_id.to_string())
         .execute(&mut *conn)
         .await?;
-    sqlx::query(
+    query(
         "INSERT INTO car_images (car_id, content_type, data, etag, thumb_content_type, thumb, \
          thumb_etag, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -53,7 +54,7 @@ pub async fn find(conn: &mut Conn, car_id: Id, thumbnail: bool) -> AppResult<Opt
     } else {
         "SELECT content_type, data, etag FROM car_images WHERE car_id = $1"
     };
-    Ok(sqlx::query_as(sql)
+    Ok(query_as(sql)
         .bind(car_id.to_string())
         .fetch_optional(conn)
         .await?)
@@ -66,14 +67,14 @@ pub async fn etag(conn: &mut Conn, car_id: Id, thumbnail: bool) -> AppResult<Opt
     } else {
         "SELECT etag FROM car_images WHERE car_id = $1"
     };
-    Ok(sqlx::query_scalar(sql)
+    Ok(query_scalar(sql)
         .bind(car_id.to_string())
         .fetch_optional(conn)
         .await?)
 }
 
 pub async fn delete(conn: &mut Conn, car_id: Id) -> AppResult<bool> {
-    let done = sqlx::query("DELETE FROM car_images WHERE car_id = $1")
+    let done = query("DELETE FROM car_images WHERE car_id = $1")
         .bind(car_id.to_string())
         .execute(conn)
         .await?;

@@ -1,7 +1,6 @@
 //! The fleet in the `cars` table.
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, query_scalar, row_struct};
 use super::{foreign_key_violation, unique_violation, Conn, Sql};
 use crate::domain::car::{plate_key, Car, CarStatus};
 use crate::domain::id::Id;
@@ -15,28 +14,29 @@ const COLUMNS: &str = "id, make, model, year, license_plate, vin, color, status,
                        description, image_etag, home_branch_id, current_branch_id, odometer_km, \
                        included_km_per_day, extra_km_rate, added_at, added_by, updated_at, updated_by";
 
-#[derive(FromRow)]
-struct CarRow {
-    id: String,
-    make: String,
-    model: String,
-    year: i64,
-    license_plate: String,
-    vin: String,
-    color: Option<String>,
-    status: String,
-    daily_rate: i64,
-    description: Option<String>,
-    image_etag: Option<String>,
-    home_branch_id: Option<String>,
-    current_branch_id: Option<String>,
-    odometer_km: i64,
-    included_km_per_day: Option<i64>,
-    extra_km_rate: i64,
-    added_at: i64,
-    added_by: Option<String>,
-    updated_at: i64,
-    updated_by: Option<String>,
+row_struct! {
+    struct CarRow {
+        id: String,
+        make: String,
+        model: String,
+        year: i64,
+        license_plate: String,
+        vin: String,
+        color: Option<String>,
+        status: String,
+        daily_rate: i64,
+        description: Option<String>,
+        image_etag: Option<String>,
+        home_branch_id: Option<String>,
+        current_branch_id: Option<String>,
+        odometer_km: i64,
+        included_km_per_day: Option<i64>,
+        extra_km_rate: i64,
+        added_at: i64,
+        added_by: Option<String>,
+        updated_at: i64,
+        updated_by: Option<String>,
+    }
 }
 
 impl TryFrom<CarRow> for Car {
@@ -101,7 +101,7 @@ pub fn holds_queue(car: Id) -> String {
 
 pub async fn insert(conn: &mut Conn, car: &Car) -> AppResult<()> {
     let (plate, make_key, search) = keys(car);
-    sqlx::query(
+    query(
         "INSERT INTO cars (id, make, model, year, license_plate, plate_key, vin, color, status, \
          daily_rate, description, image_etag, make_key, search_key, added_at, added_by, \
          updated_at, updated_by, home_branch_id, current_branch_id, odometer_km, \
@@ -140,7 +140,7 @@ pub async fn insert(conn: &mut Conn, car: &Car) -> AppResult<()> {
 /// Writes every editable field of `car` over the stored row.
 pub async fn update(conn: &mut Conn, car: &Car) -> AppResult<()> {
     let (plate, make_key, search) = keys(car);
-    sqlx::query(
+    query(
         "UPDATE cars SET make = $2, model = $3, year = $4, license_plate = $5, plate_key = $6, \
          vin = $7, color = $8, status = $9, daily_rate = $10, description = $11, make_key = $12, \
          search_key = $13, updated_at = $14, updated_by = $15, home_branch_id = $16, \
@@ -182,7 +182,7 @@ pub async fn set_status(
     at: Timestamp,
     by: Option<Id>,
 ) -> AppResult<()> {
-    sqlx::query("UPDATE cars SET status = $2, updated_at = $3, updated_by = $4 WHERE id = $1")
+    query("UPDATE cars SET status = $2, updated_at = $3, updated_by = $4 WHERE id = $1")
         .bind(id.to_string())
         .bind(status.as_str())
         .bind(at.millis())
@@ -200,7 +200,7 @@ pub async fn record_reading(
     odometer_km: Option<i64>,
     branch: Option<Id>,
 ) -> AppResult<()> {
-    sqlx::query(
+    query(
         "UPDATE cars SET odometer_km = COALESCE($2, odometer_km), \
          current_branch_id = COALESCE($3, current_branch_id) WHERE id = $1",
     )
@@ -220,7 +220,7 @@ pub async fn set_image(
     at: Timestamp,
     by: Id,
 ) -> AppResult<()> {
-    sqlx::query("UPDATE cars SET image_etag = $2, updated_at = $3, updated_by = $4 WHERE id = $1")
+    query("UPDATE cars SET image_etag = $2, updated_at = $3, updated_by = $4 WHERE id = $1")
         .bind(id.to_string())
         .bind(etag)
         .bind(at.millis())
@@ -232,7 +232,7 @@ pub async fn set_image(
 
 /// Deletes a car; one that reservations refer to is kept (409): its history stays intact.
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
-    sqlx::query("DELETE FROM cars WHERE id = $1")
+    query("DELETE FROM cars WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await
@@ -249,7 +249,7 @@ pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
 }
 
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Car>> {
-    let row: Option<CarRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM cars WHERE id = $1"))
+    let row: Option<CarRow> = query_as(&format!("SELECT {COLUMNS} FROM cars WHERE id = $1"))
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
@@ -340,23 +340,24 @@ pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64
 
 /// How many cars there are (the demo refuses a database that has any).
 pub async fn count_all(conn: &mut Conn) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM cars")
+    Ok(query_scalar("SELECT COUNT(*) FROM cars")
         .fetch_one(conn)
         .await?)
 }
 
-#[derive(FromRow)]
-struct RatesRow {
-    daily_rate: i64,
-    weekly_rate: Option<i64>,
-    monthly_rate: Option<i64>,
-    deposit_amount: i64,
-    rate_seasons: String,
+row_struct! {
+    struct RatesRow {
+        daily_rate: i64,
+        weekly_rate: Option<i64>,
+        monthly_rate: Option<i64>,
+        deposit_amount: i64,
+        rate_seasons: String,
+    }
 }
 
 /// A car's rate plan and deposit.
 pub async fn rates(conn: &mut Conn, id: Id) -> AppResult<Option<CarRates>> {
-    let row: Option<RatesRow> = sqlx::query_as(
+    let row: Option<RatesRow> = query_as(
         "SELECT daily_rate, weekly_rate, monthly_rate, deposit_amount, rate_seasons \
          FROM cars WHERE id = $1",
     )
@@ -389,7 +390,7 @@ pub async fn set_rates(
 ) -> AppResult<()> {
     let seasons = serde_json::to_string(&rates.seasons)
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
-    sqlx::query(
+    query(
         "UPDATE cars SET daily_rate = $2, weekly_rate = $3, monthly_rate = $4, \
          deposit_amount = $5, rate_seasons = $6 WHERE id = $1",
     )
@@ -402,7 +403,7 @@ pub async fn set_rates(
     .execute(&mut *conn)
     .await?;
     if let Some((at, by)) = changed {
-        sqlx::query("UPDATE cars SET updated_at = $2, updated_by = $3 WHERE id = $1")
+        query("UPDATE cars SET updated_at = $2, updated_by = $3 WHERE id = $1")
             .bind(id.to_string())
             .bind(at.millis())
             .bind(by.to_string())

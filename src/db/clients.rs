@@ -1,7 +1,6 @@
 //! Customers in the `clients` table.
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, query_scalar, row_struct};
 use super::{foreign_key_violation, unique_violation, Conn, Sql};
 use crate::domain::client::{phone_key, Client};
 use crate::domain::date::Date;
@@ -14,23 +13,24 @@ const COLUMNS: &str = "id, first_name, last_name, phone, email, driver_license_n
                        date_of_birth, license_issue_date, license_expiry_date, \
                        notes, registered_at, registered_by, updated_at, updated_by";
 
-#[derive(FromRow)]
-struct ClientRow {
-    id: String,
-    first_name: String,
-    last_name: String,
-    phone: String,
-    email: Option<String>,
-    driver_license_number: Option<String>,
-    cin: Option<String>,
-    date_of_birth: Option<String>,
-    license_issue_date: Option<String>,
-    license_expiry_date: Option<String>,
-    notes: Option<String>,
-    registered_at: i64,
-    registered_by: Option<String>,
-    updated_at: i64,
-    updated_by: Option<String>,
+row_struct! {
+    struct ClientRow {
+        id: String,
+        first_name: String,
+        last_name: String,
+        phone: String,
+        email: Option<String>,
+        driver_license_number: Option<String>,
+        cin: Option<String>,
+        date_of_birth: Option<String>,
+        license_issue_date: Option<String>,
+        license_expiry_date: Option<String>,
+        notes: Option<String>,
+        registered_at: i64,
+        registered_by: Option<String>,
+        updated_at: i64,
+        updated_by: Option<String>,
+    }
 }
 
 impl TryFrom<ClientRow> for Client {
@@ -99,7 +99,7 @@ fn keys(c: &Client) -> (String, Option<String>, String, String) {
 
 pub async fn insert(conn: &mut Conn, c: &Client) -> AppResult<()> {
     let (phone, email, last_name, search) = keys(c);
-    sqlx::query(
+    query(
         "INSERT INTO clients (id, first_name, last_name, phone, phone_key, email, email_key, \
          driver_license_number, cin, notes, last_name_key, search_key, registered_at, \
          registered_by, updated_at, updated_by, date_of_birth, license_issue_date, \
@@ -134,7 +134,7 @@ pub async fn insert(conn: &mut Conn, c: &Client) -> AppResult<()> {
 /// Writes every editable field of `c` over the stored row.
 pub async fn update(conn: &mut Conn, c: &Client) -> AppResult<()> {
     let (phone, email, last_name, search) = keys(c);
-    sqlx::query(
+    query(
         "UPDATE clients SET first_name = $2, last_name = $3, phone = $4, phone_key = $5, \
          email = $6, email_key = $7, driver_license_number = $8, cin = $9, notes = $10, \
          last_name_key = $11, search_key = $12, updated_at = $13, updated_by = $14, \
@@ -165,7 +165,7 @@ pub async fn update(conn: &mut Conn, c: &Client) -> AppResult<()> {
 
 /// Deletes a client; one that reservations refer to is kept (409).
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
-    sqlx::query("DELETE FROM clients WHERE id = $1")
+    query("DELETE FROM clients WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await
@@ -180,11 +180,10 @@ pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
 }
 
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Client>> {
-    let row: Option<ClientRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM clients WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<ClientRow> = query_as(&format!("SELECT {COLUMNS} FROM clients WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
     row.map(Client::try_from).transpose()
 }
 
@@ -245,7 +244,7 @@ pub async fn list(conn: &mut Conn, query: &ClientQuery) -> AppResult<(Vec<Client
 
 /// How many clients there are (the demo refuses a database that has any).
 pub async fn count_all(conn: &mut Conn) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM clients")
+    Ok(query_scalar("SELECT COUNT(*) FROM clients")
         .fetch_one(conn)
         .await?)
 }

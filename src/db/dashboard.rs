@@ -1,8 +1,7 @@
 //! The queries behind today's board. Each reads only what the board shows, through the
 //! indexes on start, end, status and return, so the board stays fast on a large history.
 
-use sqlx::FromRow;
-
+use super::query::{query_as, row_struct};
 use super::{Conn, Sql};
 use crate::domain::dashboard::{BoardList, BoardRental, Window};
 use crate::domain::id::Id;
@@ -17,20 +16,21 @@ pub const BOARD_LIMIT: i64 = 100;
 const FROM: &str = " FROM reservations r JOIN cars c ON c.id = r.car_id \
                      JOIN clients cl ON cl.id = r.client_id";
 
-#[derive(FromRow)]
-struct BoardRow {
-    id: String,
-    reservation_number: String,
-    status: String,
-    at: i64,
-    car_id: String,
-    make: String,
-    model: String,
-    license_plate: String,
-    client_id: String,
-    first_name: String,
-    last_name: String,
-    phone: String,
+row_struct! {
+    struct BoardRow {
+        id: String,
+        reservation_number: String,
+        status: String,
+        at: i64,
+        car_id: String,
+        make: String,
+        model: String,
+        license_plate: String,
+        client_id: String,
+        first_name: String,
+        last_name: String,
+        phone: String,
+    }
 }
 
 fn corrupt() -> AppError {
@@ -114,11 +114,12 @@ pub async fn board_list(conn: &mut Conn, spec: &ListSpec<'_>) -> AppResult<Board
     Ok(BoardList { count, items })
 }
 
-/// A car of the fleet a month is measured on.
-#[derive(FromRow)]
-pub struct FleetCar {
-    pub id: String,
-    pub added_at: i64,
+row_struct! {
+    /// A car of the fleet a month is measured on.
+    pub struct FleetCar {
+        pub id: String,
+        pub added_at: i64,
+    }
 }
 
 /// The cars in service whose home branch is `branch` (or all cars in service).
@@ -130,17 +131,18 @@ pub async fn fleet(conn: &mut Conn, branch: Option<Id>) -> AppResult<Vec<FleetCa
     Ok(sql.fetch_all(conn).await?)
 }
 
-/// A period a car was held, rented or blocked.
-#[derive(FromRow)]
-pub struct Period {
-    pub car_id: String,
-    pub start_at: i64,
-    pub end_at: i64,
+row_struct! {
+    /// A period a car was held, rented or blocked.
+    pub struct Period {
+        pub car_id: String,
+        pub start_at: i64,
+        pub end_at: i64,
+    }
 }
 
 /// The blocks overlapping `window` (an open block runs to the window's end).
 pub async fn blocks_in(conn: &mut Conn, window: Window) -> AppResult<Vec<Period>> {
-    Ok(sqlx::query_as(
+    Ok(query_as(
         "SELECT car_id, start_at, COALESCE(end_at, $2) AS end_at FROM car_blocks \
          WHERE start_at < $2 AND (end_at IS NULL OR end_at > $1)",
     )

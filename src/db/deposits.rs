@@ -2,8 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::FromRow;
-
+use super::query::{query, row_struct};
 use super::{Conn, Sql};
 use crate::domain::deposit::DepositMovement;
 use crate::domain::id::Id;
@@ -11,14 +10,15 @@ use crate::domain::money::Money;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
-#[derive(FromRow)]
-struct MovementRow {
-    reservation_id: String,
-    kind: String,
-    amount: i64,
-    reason: Option<String>,
-    at: i64,
-    recorded_by: Option<String>,
+row_struct! {
+    struct MovementRow {
+        reservation_id: String,
+        kind: String,
+        amount: i64,
+        reason: Option<String>,
+        at: i64,
+        recorded_by: Option<String>,
+    }
 }
 
 /// The ledgers of the given reservations, in one query, grouped by reservation.
@@ -50,7 +50,7 @@ pub async fn of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String, Vec<
 }
 
 pub async fn insert(conn: &mut Conn, reservation: Id, m: &DepositMovement) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO deposit_movements (id, reservation_id, kind, amount, reason, at, \
          recorded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )

@@ -2,11 +2,14 @@
 
 use anyhow::Context;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::migrate::Migrator;
-use sqlx::{AnyConnection, Connection, Executor, Row};
+use sqlx::{AnyConnection, Connection, Executor};
+
+use super::query::{self, Conn, PgConn, Value};
+use super::sqlite::{self, SqliteConn, SqliteFailure};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -65,8 +68,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Opens a configured connection outside the pool.
-    pub async fn connect_one(self, url: &str) -> anyhow::Result<AnyConnection> {
+    /// Opens a connection of its own, outside the pools.
+    pub async fn connect(self, url: &str) -> anyhow::Result<Conn> {
+        Ok(match self {
+            Engine::Sqlite => Conn::Sqlite(SqliteConn::alone(sqlite::open(&sqlite_file(url)?)?)),
+            Engine::Postgres => Conn::Postgres(PgConn::Alone(self.connect_one(url).await?)),
+        })
+    }
+
+    /// Opens a configured sqlx connection, for the migrations.
+    async fn connect_one(self, url: &str) -> anyhow::Result<AnyConnection> {
         let mut conn = AnyConnection::connect(url).await?;
         self.configure(&mut conn).await?;
         Ok(conn)
@@ -145,7 +156,7 @@ impl Engine {
     }
 
     /// Reads back the durability settings in force.
-    pub async fn durability_report(self, conn: &mut AnyConnection) -> anyhow::Result<Durability> {
+    pub async fn durability_report(self, conn: &mut Conn) -> anyhow::Result<Durability> {
         let settings: &[(&str, &str)] = match self {
             Engine::Sqlite => &[
                 ("journal_mode", "PRAGMA journal_mode"),
@@ -160,10 +171,11 @@ impl Engine {
         };
         let mut values = Vec::new();
         for (name, query) in settings {
-            let row = sqlx::query(query).fetch_one(&mut *conn).await?;
-            let value = row
-                .try_get::<String, _>(0)
-                .or_else(|_| row.try_get::<i64, _>(0).map(|v| v.to_string()))?;
+            let value = match query::query(query).fetch_one(conn).await?.take_at(0)? {
+                Value::Text(text) => text,
+                Value::Int(n) => n.to_string(),
+                other => anyhow::bail!("unexpected {name}: {other:?}"),
+            };
             values.push((*name, value));
         }
         Ok(Durability(values))
@@ -234,8 +246,18 @@ fn sqlite_primary_code(e: &sqlx::Error) -> Option<i32> {
     let sqlx::Error::Database(db) = e else {
         return None;
     };
+    if let Some(failure) = db.try_downcast_ref::<SqliteFailure>() {
+        return Some(failure.primary_code());
+    }
     db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
     db.code()?.parse::<i32>().ok().map(|c| c & 0xff)
+}
+
+/// The file of a SQLite URL (an in-memory database cannot be shared by connections).
+pub fn sqlite_file(url: &str) -> anyhow::Result<PathBuf> {
+    sqlite_path(url)
+        .map(Path::to_path_buf)
+        .with_context(|| format!("{url} names no SQLite file"))
 }
 
 fn sqlite_path(url: &str) -> Option<&Path> {

@@ -2,6 +2,7 @@
 
 use super::car_images::StoredImage;
 use super::invoices::Issued;
+use super::query::{query_as, query_scalar, row_struct};
 use super::Conn;
 use crate::domain::block::Block;
 use crate::domain::id::Id;
@@ -37,7 +38,7 @@ pub async fn page_of_ids(
 ) -> AppResult<Vec<Id>> {
     let (table, key) = table(collection)?;
     let sql = format!("SELECT {key} FROM {table} WHERE {key} > $1 ORDER BY {key} LIMIT $2");
-    let ids: Vec<String> = sqlx::query_scalar(&sql)
+    let ids: Vec<String> = query_scalar(&sql)
         .bind(after.map(|i| i.to_string()).unwrap_or_default())
         .bind(limit)
         .fetch_all(conn)
@@ -50,19 +51,20 @@ fn parse_id(s: &str) -> AppResult<Id> {
         .map_err(|_| AppError::Internal(anyhow::anyhow!("corrupt id {s}")))
 }
 
-#[derive(sqlx::FromRow)]
-struct PhotoRow {
-    owner: String,
-    photo: Option<String>,
-    kind: Option<String>,
-    content_type: String,
-    data: Vec<u8>,
-    etag: String,
-    thumb_content_type: String,
-    thumb: Vec<u8>,
-    thumb_etag: String,
-    uploaded_at: i64,
-    uploaded_by: Option<String>,
+row_struct! {
+    struct PhotoRow {
+        owner: String,
+        photo: Option<String>,
+        kind: Option<String>,
+        content_type: String,
+        data: Vec<u8>,
+        etag: String,
+        thumb_content_type: String,
+        thumb: Vec<u8>,
+        thumb_etag: String,
+        uploaded_at: i64,
+        uploaded_by: Option<String>,
+    }
 }
 
 impl PhotoRow {
@@ -99,7 +101,7 @@ const PHOTO_COLUMNS: &str = "content_type, data, etag, thumb_content_type, thumb
 
 /// A car's photo, with its thumbnail.
 pub async fn car_image(conn: &mut Conn, car: Id) -> AppResult<Option<PhotoRecord>> {
-    let row: Option<PhotoRow> = sqlx::query_as(&format!(
+    let row: Option<PhotoRow> = query_as(&format!(
         "SELECT car_id AS owner, NULL AS photo, NULL AS kind, {PHOTO_COLUMNS}, \
          NULL AS uploaded_by FROM car_images WHERE car_id = $1"
     ))
@@ -111,7 +113,7 @@ pub async fn car_image(conn: &mut Conn, car: Id) -> AppResult<Option<PhotoRecord
 
 /// A photo of an inspection, with its thumbnail.
 pub async fn inspection_photo(conn: &mut Conn, id: Id) -> AppResult<Option<PhotoRecord>> {
-    let row: Option<PhotoRow> = sqlx::query_as(&format!(
+    let row: Option<PhotoRow> = query_as(&format!(
         "SELECT reservation_id AS owner, id AS photo, kind, {PHOTO_COLUMNS}, uploaded_by \
          FROM inspection_photos WHERE id = $1"
     ))
@@ -124,7 +126,7 @@ pub async fn inspection_photo(conn: &mut Conn, id: Id) -> AppResult<Option<Photo
 /// An issued invoice or credit note by its id alone.
 pub async fn invoice(conn: &mut Conn, id: Id) -> AppResult<Option<Issued>> {
     let reservation: Option<String> =
-        sqlx::query_scalar("SELECT reservation_id FROM invoices WHERE id = $1")
+        query_scalar("SELECT reservation_id FROM invoices WHERE id = $1")
             .bind(id.to_string())
             .fetch_optional(&mut *conn)
             .await?;
@@ -136,7 +138,7 @@ pub async fn invoice(conn: &mut Conn, id: Id) -> AppResult<Option<Issued>> {
 
 /// One block by its id alone.
 pub async fn block(conn: &mut Conn, id: Id) -> AppResult<Option<Block>> {
-    let car: Option<String> = sqlx::query_scalar("SELECT car_id FROM car_blocks WHERE id = $1")
+    let car: Option<String> = query_scalar("SELECT car_id FROM car_blocks WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;

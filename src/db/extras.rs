@@ -1,7 +1,6 @@
 //! The extras catalogue in the `extras` table.
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, row_struct};
 use super::{unique_violation, Conn};
 use crate::domain::extras::{Extra, ExtraPricing};
 use crate::domain::id::Id;
@@ -12,18 +11,19 @@ use crate::error::{AppError, AppResult};
 const COLUMNS: &str =
     "id, name, pricing, price, cap, active, created_at, created_by, updated_at, updated_by";
 
-#[derive(FromRow)]
-struct ExtraRow {
-    id: String,
-    name: String,
-    pricing: String,
-    price: i64,
-    cap: Option<i64>,
-    active: i64,
-    created_at: i64,
-    created_by: Option<String>,
-    updated_at: i64,
-    updated_by: Option<String>,
+row_struct! {
+    struct ExtraRow {
+        id: String,
+        name: String,
+        pricing: String,
+        price: i64,
+        cap: Option<i64>,
+        active: i64,
+        created_at: i64,
+        created_by: Option<String>,
+        updated_at: i64,
+        updated_by: Option<String>,
+    }
 }
 
 fn pricing_text(p: ExtraPricing) -> &'static str {
@@ -66,7 +66,7 @@ fn clash(e: sqlx::Error) -> AppError {
 }
 
 pub async fn insert(conn: &mut Conn, x: &Extra) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO extras (id, name, name_key, pricing, price, cap, active, created_at, \
          created_by, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
@@ -88,7 +88,7 @@ pub async fn insert(conn: &mut Conn, x: &Extra) -> AppResult<()> {
 }
 
 pub async fn update(conn: &mut Conn, x: &Extra) -> AppResult<()> {
-    sqlx::query(
+    query(
         "UPDATE extras SET name = $2, name_key = $3, pricing = $4, price = $5, cap = $6, \
          active = $7, updated_at = $8, updated_by = $9 WHERE id = $1",
     )
@@ -109,7 +109,7 @@ pub async fn update(conn: &mut Conn, x: &Extra) -> AppResult<()> {
 
 /// Deletes an extra; bookings keep their own copy of its terms.
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
-    sqlx::query("DELETE FROM extras WHERE id = $1")
+    query("DELETE FROM extras WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await?;
@@ -117,17 +117,16 @@ pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
 }
 
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Extra>> {
-    let row: Option<ExtraRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM extras WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<ExtraRow> = query_as(&format!("SELECT {COLUMNS} FROM extras WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
     row.map(Extra::try_from).transpose()
 }
 
 /// The catalogue by name (an agency has a few dozen extras at most).
 pub async fn list(conn: &mut Conn) -> AppResult<Vec<Extra>> {
-    let rows: Vec<ExtraRow> = sqlx::query_as(&format!(
+    let rows: Vec<ExtraRow> = query_as(&format!(
         "SELECT {COLUMNS} FROM extras ORDER BY name_key, id"
     ))
     .fetch_all(conn)

@@ -2,6 +2,7 @@
 //! numbers it brought, photos as exported, and the record of imports.
 
 use super::car_images::NewImage;
+use super::query::{query, query_as, query_scalar};
 use super::Conn;
 use crate::domain::id::Id;
 use crate::domain::inspection::InspectionKind;
@@ -23,7 +24,7 @@ pub async fn rows_held(conn: &mut Conn) -> AppResult<Vec<(&'static str, i64)>> {
         "branches",
         "extras",
     ] {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        let n: i64 = query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
             .fetch_one(&mut *conn)
             .await?;
         if n > 0 {
@@ -35,11 +36,10 @@ pub async fn rows_held(conn: &mut Conn) -> AppResult<Vec<(&'static str, i64)>> {
 
 /// When files with this fingerprint were imported, if ever.
 pub async fn imported_at(conn: &mut Conn, fingerprint: &str) -> AppResult<Option<Timestamp>> {
-    let at: Option<i64> =
-        sqlx::query_scalar("SELECT imported_at FROM imports WHERE fingerprint = $1")
-            .bind(fingerprint)
-            .fetch_optional(conn)
-            .await?;
+    let at: Option<i64> = query_scalar("SELECT imported_at FROM imports WHERE fingerprint = $1")
+        .bind(fingerprint)
+        .fetch_optional(conn)
+        .await?;
     Ok(at.map(Timestamp::from_millis))
 }
 
@@ -50,7 +50,7 @@ pub async fn record(
     at: Timestamp,
     summary: &serde_json::Value,
 ) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO imports (fingerprint, source, imported_at, summary) VALUES ($1, $2, $3, $4)",
     )
     .bind(fingerprint)
@@ -64,20 +64,18 @@ pub async fn record(
 
 /// Opens a savepoint: what one document writes can be undone alone.
 pub async fn savepoint(conn: &mut Conn) -> AppResult<()> {
-    sqlx::query("SAVEPOINT import_document")
-        .execute(conn)
-        .await?;
+    query("SAVEPOINT import_document").execute(conn).await?;
     Ok(())
 }
 
 /// Keeps what the document wrote (`keep`), or undoes it.
 pub async fn end_savepoint(conn: &mut Conn, keep: bool) -> AppResult<()> {
     if !keep {
-        sqlx::query("ROLLBACK TO SAVEPOINT import_document")
+        query("ROLLBACK TO SAVEPOINT import_document")
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query("RELEASE SAVEPOINT import_document")
+    query("RELEASE SAVEPOINT import_document")
         .execute(conn)
         .await?;
     Ok(())
@@ -85,7 +83,7 @@ pub async fn end_savepoint(conn: &mut Conn, keep: bool) -> AppResult<()> {
 
 /// Makes sure the next number given in `year` comes after `sequence`.
 pub async fn raise_counter(conn: &mut Conn, year: i32, sequence: i64) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO reservation_counters (year, last) VALUES ($1, $2) \
          ON CONFLICT (year) DO UPDATE SET last = CASE WHEN reservation_counters.last < $2 \
          THEN $2 ELSE reservation_counters.last END",
@@ -99,18 +97,17 @@ pub async fn raise_counter(conn: &mut Conn, year: i32, sequence: i64) -> AppResu
 
 /// The last number given in `year` so far (0 if none).
 pub async fn last_number(conn: &mut Conn, year: i32) -> AppResult<i64> {
-    let last: Option<i64> =
-        sqlx::query_scalar("SELECT last FROM reservation_counters WHERE year = $1")
-            .bind(i64::from(year))
-            .fetch_optional(conn)
-            .await?;
+    let last: Option<i64> = query_scalar("SELECT last FROM reservation_counters WHERE year = $1")
+        .bind(i64::from(year))
+        .fetch_optional(conn)
+        .await?;
     Ok(last.unwrap_or(0))
 }
 
 /// Gives a reservation imported without a number the one the import chose for it.
 /// Whether the reservation was there to be numbered.
 pub async fn set_number(conn: &mut Conn, id: Id, number: &str) -> AppResult<bool> {
-    let done = sqlx::query("UPDATE reservations SET reservation_number = $2 WHERE id = $1")
+    let done = query("UPDATE reservations SET reservation_number = $2 WHERE id = $1")
         .bind(id.to_string())
         .bind(number)
         .execute(conn)
@@ -121,7 +118,7 @@ pub async fn set_number(conn: &mut Conn, id: Id, number: &str) -> AppResult<bool
 /// Cars whose status disagrees with their rentals: `rented` without a rental under way,
 /// or a rental under way on a car that is not `rented`.
 pub async fn status_mismatches(conn: &mut Conn) -> AppResult<Vec<(String, String)>> {
-    Ok(sqlx::query_as(
+    Ok(query_as(
         // The active rentals' cars once, joined: an EXISTS per car walked every active
         // rental for each car on SQLite (quadratic at chain scale).
         "SELECT c.id, c.status FROM cars c LEFT JOIN (SELECT DISTINCT car_id FROM reservations \
@@ -134,7 +131,7 @@ pub async fn status_mismatches(conn: &mut Conn) -> AppResult<Vec<(String, String
 
 /// Whether `table` holds a row with this id (a reference checked before a write).
 pub async fn exists(conn: &mut Conn, table: &'static str, id: Id) -> AppResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar(&format!("SELECT 1 FROM {table} WHERE id = $1"))
+    let found: Option<i64> = query_scalar(&format!("SELECT 1 FROM {table} WHERE id = $1"))
         .bind(id.to_string())
         .fetch_optional(conn)
         .await?;
@@ -144,7 +141,7 @@ pub async fn exists(conn: &mut Conn, table: &'static str, id: Id) -> AppResult<b
 /// How many active admins there are.
 pub async fn active_admins(conn: &mut Conn) -> AppResult<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1")
+        query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1")
             .fetch_one(conn)
             .await?,
     )
@@ -157,7 +154,7 @@ pub async fn insert_car_image(conn: &mut Conn, p: &PhotoRecord) -> AppResult<()>
         thumb: p.thumb.clone(),
     };
     super::car_images::upsert(conn, p.owner, &image, p.uploaded_at).await?;
-    sqlx::query("UPDATE cars SET image_etag = $2 WHERE id = $1")
+    query("UPDATE cars SET image_etag = $2 WHERE id = $1")
         .bind(p.owner.to_string())
         .bind(&p.full.etag)
         .execute(conn)
@@ -172,7 +169,7 @@ pub async fn has_inspection(
     kind: InspectionKind,
 ) -> AppResult<bool> {
     let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM inspections WHERE reservation_id = $1 AND kind = $2")
+        query_scalar("SELECT 1 FROM inspections WHERE reservation_id = $1 AND kind = $2")
             .bind(reservation.to_string())
             .bind(kind.as_str())
             .fetch_optional(conn)
@@ -187,7 +184,7 @@ pub async fn raise_invoice_counter(
     year: i32,
     sequence: i64,
 ) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO invoice_counters (kind, year, last) VALUES ($1, $2, $3) \
          ON CONFLICT (kind, year) DO UPDATE SET last = CASE WHEN invoice_counters.last < $3 \
          THEN $3 ELSE invoice_counters.last END",
@@ -215,7 +212,7 @@ pub async fn references(
         Option<String>,
         Option<String>,
     );
-    let (make, model, plate, first, last, phone): Row = sqlx::query_as(
+    let (make, model, plate, first, last, phone): Row = query_as(
         "SELECT c.make, c.model, c.license_plate, k.first_name, k.last_name, k.phone \
          FROM (SELECT 1 AS one) x LEFT JOIN cars c ON c.id = $1 LEFT JOIN clients k ON k.id = $2",
     )

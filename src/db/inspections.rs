@@ -3,9 +3,8 @@
 
 use std::collections::HashMap;
 
-use sqlx::FromRow;
-
 use super::car_images::{NewImage, StoredImage};
+use super::query::{query, query_as, row_struct};
 use super::{Conn, Sql};
 use crate::domain::id::Id;
 use crate::domain::inspection::{Damage, Inspection, InspectionKind, InspectionPhoto, Reading};
@@ -16,24 +15,26 @@ fn corrupt(what: &str) -> AppError {
     AppError::Internal(anyhow::anyhow!("corrupt inspection row: {what}"))
 }
 
-#[derive(FromRow)]
-struct InspectionRow {
-    reservation_id: String,
-    kind: String,
-    odometer_km: i64,
-    fuel_eighths: i64,
-    damage: String,
-    signed_by: String,
-    recorded_at: i64,
-    recorded_by: Option<String>,
+row_struct! {
+    struct InspectionRow {
+        reservation_id: String,
+        kind: String,
+        odometer_km: i64,
+        fuel_eighths: i64,
+        damage: String,
+        signed_by: String,
+        recorded_at: i64,
+        recorded_by: Option<String>,
+    }
 }
 
-#[derive(FromRow)]
-struct PhotoRow {
-    id: String,
-    reservation_id: String,
-    kind: String,
-    uploaded_at: i64,
+row_struct! {
+    struct PhotoRow {
+        id: String,
+        reservation_id: String,
+        kind: String,
+        uploaded_at: i64,
+    }
 }
 
 /// The inspections of each reservation, by reservation id and kind, photos included.
@@ -99,7 +100,7 @@ pub async fn insert(
 ) -> AppResult<()> {
     let damage =
         serde_json::to_string(&reading.damage).map_err(|e| AppError::Internal(e.into()))?;
-    sqlx::query(
+    query(
         "INSERT INTO inspections (reservation_id, kind, odometer_km, fuel_eighths, damage, \
          signed_by, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -126,7 +127,7 @@ pub async fn insert_photo(
     at: Timestamp,
     by: Option<Id>,
 ) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO inspection_photos (id, reservation_id, kind, content_type, data, etag, \
          thumb_content_type, thumb, thumb_etag, uploaded_at, uploaded_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -160,7 +161,7 @@ pub async fn find_photo(
     } else {
         "content_type, data, etag"
     };
-    Ok(sqlx::query_as(&format!(
+    Ok(query_as(&format!(
         "SELECT {columns} FROM inspection_photos WHERE id = $1 AND reservation_id = $2 AND kind = $3"
     ))
     .bind(photo.to_string())
@@ -177,13 +178,12 @@ pub async fn delete_photo(
     kind: InspectionKind,
     photo: Id,
 ) -> AppResult<bool> {
-    let done = sqlx::query(
-        "DELETE FROM inspection_photos WHERE id = $1 AND reservation_id = $2 AND kind = $3",
-    )
-    .bind(photo.to_string())
-    .bind(reservation.to_string())
-    .bind(kind.as_str())
-    .execute(conn)
-    .await?;
+    let done =
+        query("DELETE FROM inspection_photos WHERE id = $1 AND reservation_id = $2 AND kind = $3")
+            .bind(photo.to_string())
+            .bind(reservation.to_string())
+            .bind(kind.as_str())
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() > 0)
 }

@@ -1,8 +1,7 @@
 //! Issued invoices and credit notes in the `invoices` table; the database refuses any
 //! change to an issued document.
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, query_scalar, row_struct};
 use super::Conn;
 use crate::domain::id::Id;
 use crate::domain::invoice::{DocumentKind, InvoiceDocument, InvoiceSummary};
@@ -20,15 +19,16 @@ pub struct Issued {
     pub document: InvoiceDocument,
 }
 
-#[derive(FromRow)]
-struct Row {
-    id: String,
-    reservation_id: String,
-    credits_id: Option<String>,
-    issued_at: i64,
-    issued_by: Option<String>,
-    document: String,
-    credited: i64,
+row_struct! {
+    struct Row {
+        id: String,
+        reservation_id: String,
+        credits_id: Option<String>,
+        issued_at: i64,
+        issued_by: Option<String>,
+        document: String,
+        credited: i64,
+    }
 }
 
 const SELECT: &str = "SELECT i.id, i.reservation_id, i.credits_id, i.issued_at, i.issued_by, \
@@ -72,7 +72,7 @@ impl Issued {
 
 /// The next number of a kind's sequence for `year`; never reused.
 pub async fn next_number(conn: &mut Conn, kind: DocumentKind, year: i32) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(query_scalar(
         "INSERT INTO invoice_counters (kind, year, last) VALUES ($1, $2, 1) \
          ON CONFLICT (kind, year) DO UPDATE SET last = invoice_counters.last + 1 RETURNING last",
     )
@@ -85,7 +85,7 @@ pub async fn next_number(conn: &mut Conn, kind: DocumentKind, year: i32) -> AppR
 pub async fn insert(conn: &mut Conn, doc: &Issued) -> AppResult<()> {
     let document =
         serde_json::to_string(&doc.document).map_err(|e| AppError::Internal(e.into()))?;
-    sqlx::query(
+    query(
         "INSERT INTO invoices (id, reservation_id, kind, number, credits_id, issued_at, \
          issued_by, gross_total, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -105,7 +105,7 @@ pub async fn insert(conn: &mut Conn, doc: &Issued) -> AppResult<()> {
 
 /// A reservation's documents in the order issued, each with whether it was credited.
 async fn all_of(conn: &mut Conn, reservation: Id) -> AppResult<Vec<(Issued, bool)>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<Row> = query_as(&format!(
         "{SELECT} WHERE i.reservation_id = $1 ORDER BY i.issued_at, i.number"
     ))
     .bind(reservation.to_string())
@@ -144,7 +144,7 @@ pub async fn find(conn: &mut Conn, reservation: Id, id: Id) -> AppResult<Option<
 
 /// Whether any document was issued for the reservation.
 pub async fn any_for(conn: &mut Conn, reservation: Id) -> AppResult<bool> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invoices WHERE reservation_id = $1")
+    let count: i64 = query_scalar("SELECT COUNT(*) FROM invoices WHERE reservation_id = $1")
         .bind(reservation.to_string())
         .fetch_one(conn)
         .await?;

@@ -1,20 +1,23 @@
 //! Login attempts not (yet) known to have succeeded, counted for throttling across instances.
 
+use super::query::{query, query_as, row_struct};
 use super::Conn;
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
 use crate::error::AppResult;
 
-/// How many attempts since `since`, and when the oldest of them was made.
-#[derive(Debug, Clone, Copy, sqlx::FromRow)]
-pub struct Window {
-    pub count: i64,
-    pub oldest: Option<i64>,
+row_struct! {
+    /// How many attempts since `since`, and when the oldest of them was made.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Window {
+        pub count: i64,
+        pub oldest: Option<i64>,
+    }
 }
 
 /// Attempts at a username from browsers not known to its owner.
 pub async fn for_username(conn: &mut Conn, key: &str, since: Timestamp) -> AppResult<Window> {
-    Ok(sqlx::query_as(
+    Ok(query_as(
         "SELECT COUNT(*) AS count, MIN(at) AS oldest FROM login_attempts \
          WHERE username_key = $1 AND device_hash IS NULL AND at > $2",
     )
@@ -31,7 +34,7 @@ pub async fn for_device(
     device_hash: &str,
     since: Timestamp,
 ) -> AppResult<Window> {
-    Ok(sqlx::query_as(
+    Ok(query_as(
         "SELECT COUNT(*) AS count, MIN(at) AS oldest FROM login_attempts \
          WHERE device_hash = $1 AND username_key = $2 AND at > $3",
     )
@@ -43,7 +46,7 @@ pub async fn for_device(
 }
 
 pub async fn for_ip(conn: &mut Conn, ip: &str, since: Timestamp) -> AppResult<Window> {
-    Ok(sqlx::query_as(
+    Ok(query_as(
         "SELECT COUNT(*) AS count, MIN(at) AS oldest FROM login_attempts WHERE ip = $1 AND at > $2",
     )
     .bind(ip)
@@ -63,7 +66,7 @@ pub struct NewAttempt<'a> {
 
 pub async fn insert(conn: &mut Conn, attempt: &NewAttempt<'_>) -> AppResult<Id> {
     let id = Id::generate();
-    sqlx::query(
+    query(
         "INSERT INTO login_attempts (id, username_key, ip, device_hash, at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
@@ -79,7 +82,7 @@ pub async fn insert(conn: &mut Conn, attempt: &NewAttempt<'_>) -> AppResult<Id> 
 
 /// Forgets one attempt: it succeeded.
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
-    sqlx::query("DELETE FROM login_attempts WHERE id = $1")
+    query("DELETE FROM login_attempts WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await?;
@@ -90,7 +93,7 @@ pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
 /// password there. Attempts from unknown browsers stay counted: a success by the owner
 /// must not hand a guesser a fresh budget.
 pub async fn clear_device(conn: &mut Conn, key: &str, device_hash: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM login_attempts WHERE username_key = $1 AND device_hash = $2")
+    query("DELETE FROM login_attempts WHERE username_key = $1 AND device_hash = $2")
         .bind(key)
         .bind(device_hash)
         .execute(conn)
@@ -99,7 +102,7 @@ pub async fn clear_device(conn: &mut Conn, key: &str, device_hash: &str) -> AppR
 }
 
 pub async fn delete_older_than(conn: &mut Conn, before: Timestamp) -> AppResult<u64> {
-    let done = sqlx::query("DELETE FROM login_attempts WHERE at <= $1")
+    let done = query("DELETE FROM login_attempts WHERE at <= $1")
         .bind(before.millis())
         .execute(conn)
         .await?;
@@ -109,7 +112,7 @@ pub async fn delete_older_than(conn: &mut Conn, before: Timestamp) -> AppResult<
 /// Forgets every attempt at a username: its password has just changed, so the guesses
 /// counted so far were at a password that no longer opens anything.
 pub async fn clear_username(conn: &mut Conn, key: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM login_attempts WHERE username_key = $1")
+    query("DELETE FROM login_attempts WHERE username_key = $1")
         .bind(key)
         .execute(conn)
         .await?;

@@ -21,10 +21,12 @@ pub mod inspections;
 pub mod invoices;
 pub mod login_attempts;
 pub mod login_devices;
+pub mod query;
 pub mod reports;
 pub mod reservations;
 pub mod sessions;
 mod sql;
+mod sqlite;
 pub mod stats;
 pub mod users;
 mod writer;
@@ -32,27 +34,25 @@ mod writer;
 use anyhow::Context;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
 use sqlx::any::AnyPoolOptions;
-use sqlx::pool::PoolConnection;
-use sqlx::Any;
 use sqlx::AnyPool;
 
 pub use engine::{
     foreign_key_violation, is_connection_error, overlap_violation, unique_violation, Engine,
 };
+pub use query::{execute_batch, Conn};
 pub use sql::Sql;
 
-use crate::error::{AppError, AppResult};
-
-/// The connection a repository function works on, inside or outside a transaction.
-pub type Conn = sqlx::AnyConnection;
+use crate::error::AppResult;
 
 /// A connection of its own to a migrated database, outside the pool and the writer: for
 /// the commands that write a whole data set in one transaction (import, seed).
 pub async fn connect_alone(url: &str) -> anyhow::Result<(Engine, Conn)> {
     let (engine, url) = prepare(url).await?;
-    let conn = engine.connect_one(&url).await?;
+    let conn = engine.connect(&url).await?;
     Ok((engine, conn))
 }
 
@@ -84,26 +84,45 @@ pub struct DbSettings {
 #[derive(Clone)]
 pub struct Database {
     engine: Engine,
-    pool: AnyPool,
+    readers: Readers,
     writer: writer::Writer,
+}
+
+/// Where read connections come from.
+#[derive(Clone)]
+enum Readers {
+    Sqlite(Arc<sqlite::SqlitePool>),
+    Postgres(AnyPool),
 }
 
 impl Database {
     /// Connects, applies the embedded migrations, and starts the writer.
     pub async fn connect(settings: &DbSettings) -> anyhow::Result<Self> {
         let (engine, url) = prepare(&settings.url).await?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(settings.pool_size.unwrap_or(engine.default_pool_size()))
-            .min_connections(0)
-            .acquire_timeout(settings.acquire_timeout)
-            .after_connect(move |conn, _| Box::pin(async move { engine.configure(conn).await }))
-            .connect_lazy(&url)?;
-        let writer = writer::Writer::start(engine, &url, pool.clone(), settings.group_commit_max)
-            .await
-            .context("starting the writer")?;
+        let size = settings.pool_size.unwrap_or(engine.default_pool_size());
+        let (readers, writer) = match engine {
+            Engine::Sqlite => {
+                let path = engine::sqlite_file(&url)?;
+                let pool = sqlite::SqlitePool::new(path.clone(), size, settings.acquire_timeout);
+                let writer = writer::Writer::sqlite(&path, settings.group_commit_max)
+                    .context("starting the writer")?;
+                (Readers::Sqlite(pool), writer)
+            }
+            Engine::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(size)
+                    .min_connections(0)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_lazy(&url)?;
+                (
+                    Readers::Postgres(pool.clone()),
+                    writer::Writer::Postgres(pool),
+                )
+            }
+        };
         let db = Database {
             engine,
-            pool,
+            readers,
             writer,
         };
         db.check_durability(settings.allow_weak_durability)
@@ -117,8 +136,12 @@ impl Database {
     }
 
     /// A connection for reading. Never used to write: writes go through [`write`](Self::write).
-    pub async fn read(&self) -> AppResult<PoolConnection<Any>> {
-        self.pool.acquire().await.map_err(AppError::from)
+    pub async fn read(&self) -> AppResult<Conn> {
+        let conn = match &self.readers {
+            Readers::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
+            Readers::Postgres(pool) => Conn::Postgres(query::PgConn::Pooled(pool.acquire().await?)),
+        };
+        Ok(conn)
     }
 
     /// Runs `work` as one write transaction that behaves as if it ran alone:
@@ -163,8 +186,9 @@ impl Database {
     /// Whether the database answers a trivial query within `timeout`.
     pub async fn is_ready(&self, timeout: Duration) -> bool {
         let probe = async {
-            let mut conn = self.pool.acquire().await?;
-            sqlx::query("SELECT 1").execute(&mut *conn).await
+            let mut conn = self.read().await?;
+            query::query("SELECT 1").execute(&mut conn).await?;
+            AppResult::Ok(())
         };
         matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok(_))) && self.writer.is_alive()
     }
@@ -172,7 +196,7 @@ impl Database {
     /// Logs the settings that make an acknowledged write durable, and refuses to go on
     /// under weaker ones unless the settings explicitly allow it.
     async fn check_durability(&self, allow_weak: bool) -> anyhow::Result<()> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.read().await?;
         let report = self.engine.durability_report(&mut conn).await?;
         tracing::info!(engine = self.engine.name(), %report, "database durability settings");
         let weak = report.weaknesses();
@@ -192,12 +216,18 @@ impl Database {
 
     /// Connections open in the pool, and how many of them are idle.
     pub fn pool_usage(&self) -> (u32, usize) {
-        (self.pool.size(), self.pool.num_idle())
+        match &self.readers {
+            Readers::Sqlite(pool) => pool.usage(),
+            Readers::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
     }
 
     /// Finishes queued writes and closes every connection.
     pub async fn close(&self) {
         self.writer.close().await;
-        self.pool.close().await;
+        match &self.readers {
+            Readers::Sqlite(pool) => pool.close(),
+            Readers::Postgres(pool) => pool.close().await,
+        }
     }
 }

@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::FromRow;
-
+use super::query::{query_as, row_struct};
 use super::Conn;
 use crate::domain::dashboard::Window;
 use crate::domain::id::Id;
@@ -18,14 +17,15 @@ fn corrupt() -> AppError {
     AppError::Internal(anyhow::anyhow!("corrupt row in a report"))
 }
 
-#[derive(FromRow)]
-struct SumRow {
-    key: Option<String>,
-    label: Option<String>,
-    reservations: i64,
-    net: i64,
-    tax: i64,
-    gross: i64,
+row_struct! {
+    struct SumRow {
+        key: Option<String>,
+        label: Option<String>,
+        reservations: i64,
+        net: i64,
+        tax: i64,
+        gross: i64,
+    }
 }
 
 impl SumRow {
@@ -48,7 +48,7 @@ const SUMS: &str = "COUNT(*) AS reservations, \
 
 /// The sums of the reservations closed in `window`.
 pub async fn closed_sums(conn: &mut Conn, window: Window) -> AppResult<Sums> {
-    let row: SumRow = sqlx::query_as(&format!(
+    let row: SumRow = query_as(&format!(
         "SELECT NULL AS key, NULL AS label, {SUMS} FROM reservations r \
          WHERE r.closed_at >= $1 AND r.closed_at < $2"
     ))
@@ -80,7 +80,7 @@ pub async fn closed_sums_by(
             "LEFT JOIN branches b ON b.id = s.key",
         )
     };
-    let rows: Vec<SumRow> = sqlx::query_as(&format!(
+    let rows: Vec<SumRow> = query_as(&format!(
         "SELECT s.key, {label} AS label, s.reservations, s.net, s.tax, s.gross FROM \
          (SELECT r.{key} AS key, {SUMS} FROM reservations r \
           WHERE r.closed_at >= $1 AND r.closed_at < $2 GROUP BY r.{key}) s {join}"
@@ -97,7 +97,7 @@ pub async fn closed_sums_by(
 
 /// Every car with its label, by make, model and plate.
 pub async fn cars(conn: &mut Conn) -> AppResult<Vec<(Id, String)>> {
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String)> = query_as(
         "SELECT id, make, model, license_plate FROM cars ORDER BY make_key, model, plate_key",
     )
     .fetch_all(conn)
@@ -121,7 +121,7 @@ fn overlap(start: &str, end: &str) -> String {
 
 /// Runs a `car_id, milliseconds` query with `binds` as `$1, $2, …`.
 async fn per_car(conn: &mut Conn, sql: &str, binds: &[i64]) -> AppResult<HashMap<Id, i64>> {
-    let mut query = sqlx::query_as(sql);
+    let mut query = query_as(sql);
     for value in binds {
         query = query.bind(*value);
     }

@@ -2,8 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, query_scalar, row_struct};
 use super::{deposits, inspections, overlap_violation, Conn, Sql};
 use crate::domain::deposit::{Deposit, DepositMovement};
 use crate::domain::id::Id;
@@ -32,48 +31,49 @@ const COLUMNS: &str = "SELECT r.id, r.reservation_number, r.car_id, r.client_id,
 /// The car and client every reservation is shown with.
 const JOINS: &str = "JOIN cars c ON c.id = r.car_id JOIN clients cl ON cl.id = r.client_id";
 
-#[derive(FromRow)]
-struct Row {
-    id: String,
-    reservation_number: String,
-    car_id: String,
-    client_id: String,
-    start_at: i64,
-    end_at: i64,
-    actual_pickup_at: Option<i64>,
-    actual_return_at: Option<i64>,
-    status: String,
-    daily_rate: i64,
-    estimated_total: i64,
-    final_total: Option<i64>,
-    additional_charges: String,
-    notes: Option<String>,
-    reservation_date: i64,
-    created_by: Option<String>,
-    last_modified_at: i64,
-    last_modified_by: Option<String>,
-    pickup_branch_id: Option<String>,
-    return_branch_id: Option<String>,
-    turnaround_ms: i64,
-    included_km_per_day: Option<i64>,
-    extra_km_rate: i64,
-    review_required: i64,
-    rate_plan: Option<String>,
-    extras: String,
-    price_lines: String,
-    price_basis: String,
-    vat_rate_bp: i64,
-    net_total: i64,
-    tax_total: i64,
-    deposit_amount: i64,
-    fee: Option<String>,
-    closed_at: Option<i64>,
-    car_make: String,
-    car_model: String,
-    car_plate: String,
-    client_first_name: String,
-    client_last_name: String,
-    client_phone: String,
+row_struct! {
+    struct Row {
+        id: String,
+        reservation_number: String,
+        car_id: String,
+        client_id: String,
+        start_at: i64,
+        end_at: i64,
+        actual_pickup_at: Option<i64>,
+        actual_return_at: Option<i64>,
+        status: String,
+        daily_rate: i64,
+        estimated_total: i64,
+        final_total: Option<i64>,
+        additional_charges: String,
+        notes: Option<String>,
+        reservation_date: i64,
+        created_by: Option<String>,
+        last_modified_at: i64,
+        last_modified_by: Option<String>,
+        pickup_branch_id: Option<String>,
+        return_branch_id: Option<String>,
+        turnaround_ms: i64,
+        included_km_per_day: Option<i64>,
+        extra_km_rate: i64,
+        review_required: i64,
+        rate_plan: Option<String>,
+        extras: String,
+        price_lines: String,
+        price_basis: String,
+        vat_rate_bp: i64,
+        net_total: i64,
+        tax_total: i64,
+        deposit_amount: i64,
+        fee: Option<String>,
+        closed_at: Option<i64>,
+        car_make: String,
+        car_model: String,
+        car_plate: String,
+        client_first_name: String,
+        client_last_name: String,
+        client_phone: String,
+    }
 }
 
 fn corrupt(what: &str) -> AppError {
@@ -192,15 +192,16 @@ impl Row {
     }
 }
 
-#[derive(FromRow)]
-struct PaymentRow {
-    reservation_id: String,
-    amount: i64,
-    method: String,
-    transaction_at: i64,
-    recorded_by: Option<String>,
-    refund_due: i64,
-    reason: Option<String>,
+row_struct! {
+    struct PaymentRow {
+        reservation_id: String,
+        amount: i64,
+        method: String,
+        transaction_at: i64,
+        recorded_by: Option<String>,
+        refund_due: i64,
+        reason: Option<String>,
+    }
 }
 
 /// The payments of the given reservations, in one query, grouped by reservation.
@@ -230,13 +231,14 @@ async fn payments_of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String,
     Ok(grouped)
 }
 
-#[derive(FromRow)]
-struct DriverRow {
-    reservation_id: String,
-    id: String,
-    first_name: String,
-    last_name: String,
-    phone: String,
+row_struct! {
+    struct DriverRow {
+        reservation_id: String,
+        id: String,
+        first_name: String,
+        last_name: String,
+        phone: String,
+    }
 }
 
 /// The additional drivers of the given reservations, in one query, grouped by reservation.
@@ -286,7 +288,7 @@ async fn assemble(conn: &mut Conn, rows: Vec<Row>) -> AppResult<Vec<Reservation>
 }
 
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<Row> = query_as(&format!(
         "{COLUMNS} FROM reservations r {JOINS} WHERE r.id = $1"
     ))
     .bind(id.to_string())
@@ -297,7 +299,7 @@ pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
 
 /// The car reservation `id` is for, if it exists.
 pub async fn car_of(conn: &mut Conn, id: Id) -> AppResult<Option<Id>> {
-    let car: Option<String> = sqlx::query_scalar("SELECT car_id FROM reservations WHERE id = $1")
+    let car: Option<String> = query_scalar("SELECT car_id FROM reservations WHERE id = $1")
         .bind(id.to_string())
         .fetch_optional(&mut *conn)
         .await?;
@@ -314,7 +316,7 @@ pub async fn find_hold(
     until: Timestamp,
     except: Option<Id>,
 ) -> AppResult<Option<Hold>> {
-    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
+    let row: Option<(Option<String>, Option<String>)> = query_as(
         "SELECT r.reservation_number, b.reason FROM car_holds h \
          LEFT JOIN reservations r ON r.id = h.reservation_id \
          LEFT JOIN car_blocks b ON b.id = h.block_id \
@@ -354,7 +356,7 @@ pub const PAYMENTS_QUEUE: &str = "payments";
 
 /// The next number of `year`'s sequence. Numbers are never reused, even after a delete.
 pub async fn next_number(conn: &mut Conn, year: i32) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(query_scalar(
         "INSERT INTO reservation_counters (year, last) VALUES ($1, 1) \
          ON CONFLICT (year) DO UPDATE SET last = reservation_counters.last + 1 RETURNING last",
     )
@@ -462,7 +464,7 @@ fn push_values(sql: &mut Sql, r: &Reservation) -> AppResult<()> {
 
 /// Writes the reservation's additional drivers over the stored ones.
 pub async fn replace_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
-    sqlx::query("DELETE FROM reservation_drivers WHERE reservation_id = $1")
+    query("DELETE FROM reservation_drivers WHERE reservation_id = $1")
         .bind(r.id.to_string())
         .execute(&mut *conn)
         .await?;
@@ -471,7 +473,7 @@ pub async fn replace_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> 
 
 async fn insert_drivers(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
     for (position, driver) in r.additional_drivers.iter().enumerate() {
-        sqlx::query(
+        query(
             "INSERT INTO reservation_drivers (reservation_id, client_id, position) \
              VALUES ($1, $2, $3)",
         )
@@ -494,7 +496,7 @@ fn basis_text(basis: PriceBasis) -> &'static str {
 /// Writes every changeable field of `r` over the stored row; the additional drivers are
 /// written apart ([`replace_drivers`]), only when they change.
 pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
-    sqlx::query(
+    query(
         "UPDATE reservations SET car_id = $2, client_id = $3, start_at = $4, end_at = $5, \
          actual_pickup_at = $6, actual_return_at = $7, status = $8, daily_rate = $9, \
          estimated_total = $10, final_total = $11, additional_charges = $12, notes = $13, \
@@ -540,7 +542,7 @@ pub async fn update(conn: &mut Conn, r: &Reservation) -> AppResult<()> {
 }
 
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
-    sqlx::query("DELETE FROM reservations WHERE id = $1")
+    query("DELETE FROM reservations WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await?;

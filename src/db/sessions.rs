@@ -1,7 +1,6 @@
 //! Login sessions in the `sessions` table, keyed by the hash of the token (never the token).
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, FromRow, Row};
 use super::users::{UserRow, UserWithHash, JOINED_COLUMNS};
 use super::Conn;
 use crate::domain::id::Id;
@@ -19,15 +18,24 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
-#[derive(FromRow)]
+/// A session's user and when it was last seen.
 struct LiveRow {
-    #[sqlx(flatten)]
     user: UserRow,
     last_seen_at: i64,
 }
 
+impl FromRow for LiveRow {
+    fn from_row(mut row: Row) -> Result<Self, sqlx::Error> {
+        let last_seen_at = row.take("last_seen_at", usize::MAX)?;
+        Ok(LiveRow {
+            user: UserRow::from_row(row)?,
+            last_seen_at,
+        })
+    }
+}
+
 pub async fn insert(conn: &mut Conn, s: &NewSession<'_>) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent) \
          VALUES ($1, $2, $3, $3, $4, $5)",
     )
@@ -49,7 +57,7 @@ pub async fn find_live(
     idle_since: Timestamp,
     created_since: Timestamp,
 ) -> AppResult<Option<(User, Timestamp)>> {
-    let row: Option<LiveRow> = sqlx::query_as(&format!(
+    let row: Option<LiveRow> = query_as(&format!(
         "SELECT {JOINED_COLUMNS}, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.last_seen_at > $2 AND s.created_at > $3 AND u.is_active = 1"
     ))
@@ -66,7 +74,7 @@ pub async fn find_live(
 }
 
 pub async fn touch(conn: &mut Conn, token_hash: &str, at: Timestamp) -> AppResult<()> {
-    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+    query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
         .bind(at.millis())
         .execute(conn)
@@ -75,7 +83,7 @@ pub async fn touch(conn: &mut Conn, token_hash: &str, at: Timestamp) -> AppResul
 }
 
 pub async fn delete(conn: &mut Conn, token_hash: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+    query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(conn)
         .await?;
@@ -84,7 +92,7 @@ pub async fn delete(conn: &mut Conn, token_hash: &str) -> AppResult<()> {
 
 /// Ends every session of a user, except the one named by `keep` (the caller's own).
 pub async fn delete_for_user(conn: &mut Conn, user_id: Id, keep: Option<&str>) -> AppResult<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+    query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
         .bind(user_id.to_string())
         .bind(keep.unwrap_or(""))
         .execute(conn)
@@ -98,7 +106,7 @@ pub async fn delete_expired(
     idle_since: Timestamp,
     created_since: Timestamp,
 ) -> AppResult<u64> {
-    let done = sqlx::query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
+    let done = query("DELETE FROM sessions WHERE last_seen_at <= $1 OR created_at <= $2")
         .bind(idle_since.millis())
         .bind(created_since.millis())
         .execute(conn)

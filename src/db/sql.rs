@@ -1,15 +1,13 @@
 //! Building SQL with a varying set of filters, numbering `$n` placeholders as both engines expect.
 
-use sqlx::any::{AnyArguments, AnyRow};
-use sqlx::{Any, Arguments, Encode, FromRow, Type};
-
+use super::query::{FromRow, Param, Query, Value};
 use super::Conn;
 
 /// A SQL text and its arguments, built piece by piece.
 #[derive(Default)]
 pub struct Sql {
     text: String,
-    args: AnyArguments<'static>,
+    args: Vec<Value>,
     count: usize,
 }
 
@@ -28,24 +26,17 @@ impl Sql {
     }
 
     /// Appends a placeholder bound to `value`.
-    pub fn bind<T>(&mut self, value: T) -> &mut Self
-    where
-        T: 'static + Send + Encode<'static, Any> + Type<Any>,
-    {
+    pub fn bind<T: Param>(&mut self, value: T) -> &mut Self {
         self.count += 1;
         self.text.push('$');
         self.text.push_str(&self.count.to_string());
-        // Adding to AnyArguments only fails for types Any cannot carry, which would not compile.
-        let _ = self.args.add(value);
+        self.args.push(value.into_value());
         self
     }
 
     /// Appends a placeholder bound to `value`, after a comma unless it opens a `(…)`
     /// list: for the values of an `INSERT`.
-    pub fn value<T>(&mut self, value: T) -> &mut Self
-    where
-        T: 'static + Send + Encode<'static, Any> + Type<Any>,
-    {
+    pub fn value<T: Param>(&mut self, value: T) -> &mut Self {
         if !self.text.ends_with('(') {
             self.text.push_str(", ");
         }
@@ -68,28 +59,24 @@ impl Sql {
     }
 
     /// Runs the query and maps every row.
-    pub async fn fetch_all<T>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error>
-    where
-        T: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
-    {
-        sqlx::query_as_with(&self.text, self.args)
-            .fetch_all(conn)
-            .await
+    pub async fn fetch_all<T: FromRow>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
+        let rows = self.into_query().fetch_all(conn).await?;
+        rows.into_iter().map(T::from_row).collect()
+    }
+
+    fn into_query(self) -> Query<'static> {
+        Query::owned(self.text, self.args)
     }
 
     /// Runs a statement that returns no rows.
     pub async fn execute(self, conn: &mut Conn) -> Result<(), sqlx::Error> {
-        sqlx::query_with(&self.text, self.args)
-            .execute(conn)
-            .await?;
+        self.into_query().execute(conn).await?;
         Ok(())
     }
 
     /// Runs a query that yields one integer (a count).
     pub async fn fetch_count(self, conn: &mut Conn) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar_with(&self.text, self.args)
-            .fetch_one(conn)
-            .await
+        self.into_query().fetch_one(conn).await?.take_at(0)
     }
 
     /// SQLite's plan for this query as `(id, parent, detail)` rows: tests check plans,
@@ -97,9 +84,7 @@ impl Sql {
     #[cfg(test)]
     pub async fn explain(self, conn: &mut Conn) -> Result<Vec<(i64, i64, String)>, sqlx::Error> {
         let text = format!("EXPLAIN QUERY PLAN {}", self.text);
-        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as_with(&text, self.args)
-            .fetch_all(conn)
-            .await?;
+        let rows: Vec<(i64, i64, i64, String)> = Sql { text, ..self }.fetch_all(conn).await?;
         Ok(rows
             .into_iter()
             .map(|(id, parent, _, d)| (id, parent, d))

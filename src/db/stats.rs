@@ -1,5 +1,6 @@
 //! Counts an agency owner charts: the fleet by status, rentals under way and overdue.
 
+use super::query::query_as;
 use super::{Conn, Sql};
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
@@ -17,7 +18,7 @@ pub async fn cars_by_status(conn: &mut Conn, branch: Option<Id>) -> AppResult<Ve
 
 /// Rentals under way, and how many of them are past their end at `now`.
 pub async fn rentals(conn: &mut Conn, now: Timestamp) -> AppResult<(i64, i64)> {
-    Ok(sqlx::query_as(
+    Ok(query_as(
         "SELECT COUNT(*), COALESCE(SUM(CASE WHEN end_at < $1 THEN 1 ELSE 0 END), 0) \
          FROM reservations WHERE status = 'active'",
     )

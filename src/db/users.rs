@@ -1,7 +1,6 @@
 //! Staff accounts in the `users` table.
 
-use sqlx::FromRow;
-
+use super::query::{query, query_as, query_scalar, row_struct};
 use super::{unique_violation, Conn, Sql};
 use crate::domain::id::Id;
 use crate::domain::text::{contains_pattern, search_key};
@@ -15,16 +14,17 @@ const COLUMNS: &str =
 pub(super) const JOINED_COLUMNS: &str = "u.id, u.username, u.role, u.full_name, u.is_active, \
      u.created_at, u.updated_at, u.password_hash";
 
-#[derive(FromRow)]
-pub(super) struct UserRow {
-    id: String,
-    username: String,
-    role: String,
-    full_name: String,
-    is_active: i64,
-    created_at: i64,
-    updated_at: i64,
-    password_hash: String,
+row_struct! {
+    pub(super) struct UserRow {
+        id: String,
+        username: String,
+        role: String,
+        full_name: String,
+        is_active: i64,
+        created_at: i64,
+        updated_at: i64,
+        password_hash: String,
+    }
 }
 
 /// A user together with the stored password hash, for the few places that verify passwords.
@@ -73,7 +73,7 @@ pub async fn insert(
     username_key: &str,
     password_hash: &str,
 ) -> AppResult<()> {
-    sqlx::query(
+    query(
         "INSERT INTO users (id, username, username_key, role, full_name, password_hash, \
          is_active, search_key, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -96,7 +96,7 @@ pub async fn insert(
 
 /// Writes every field of `user` over the stored row (the caller has applied the changes).
 pub async fn update(conn: &mut Conn, user: &User, username_key: &str) -> AppResult<()> {
-    sqlx::query(
+    query(
         "UPDATE users SET username = $2, username_key = $3, role = $4, full_name = $5, \
          is_active = $6, search_key = $7, updated_at = $8 WHERE id = $1",
     )
@@ -120,7 +120,7 @@ pub async fn set_password_hash(
     hash: &str,
     at: Timestamp,
 ) -> AppResult<()> {
-    sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+    query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
         .bind(id.to_string())
         .bind(hash)
         .bind(at.millis())
@@ -130,7 +130,7 @@ pub async fn set_password_hash(
 }
 
 pub async fn delete(conn: &mut Conn, id: Id) -> AppResult<()> {
-    sqlx::query("DELETE FROM users WHERE id = $1")
+    query("DELETE FROM users WHERE id = $1")
         .bind(id.to_string())
         .execute(conn)
         .await?;
@@ -142,16 +142,15 @@ pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<User>> {
 }
 
 pub async fn find_with_hash(conn: &mut Conn, id: Id) -> AppResult<Option<UserWithHash>> {
-    let row: Option<UserRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-            .bind(id.to_string())
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<UserRow> = query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
     row.map(UserWithHash::try_from).transpose()
 }
 
 pub async fn find_by_username_key(conn: &mut Conn, key: &str) -> AppResult<Option<UserWithHash>> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
+    let row: Option<UserRow> = query_as(&format!(
         "SELECT {COLUMNS} FROM users WHERE username_key = $1"
     ))
     .bind(key)
@@ -161,14 +160,14 @@ pub async fn find_by_username_key(conn: &mut Conn, key: &str) -> AppResult<Optio
 }
 
 pub async fn count_all(conn: &mut Conn) -> AppResult<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+    Ok(query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(conn)
         .await?)
 }
 
 pub async fn count_active_admins(conn: &mut Conn) -> AppResult<i64> {
     Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1")
+        query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND is_active = 1")
             .fetch_one(conn)
             .await?,
     )

@@ -11,6 +11,7 @@
 //! serialisation failure.
 
 use std::panic::AssertUnwindSafe;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,12 +19,11 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::AnyPool;
-use sqlx::{Connection, Executor};
 use tokio::sync::{mpsc, oneshot, Mutex};
-use tokio::task::JoinHandle;
 
 use super::engine::{is_connection_error, is_retryable, Engine};
-use super::Conn;
+use super::query::{query, Conn, Done, PgConn};
+use super::sqlite::{self, SqliteConn};
 use crate::error::{AppError, AppResult};
 
 /// How many times a PostgreSQL transaction is retried after a serialisation failure.
@@ -45,36 +45,34 @@ pub enum Writer {
 
 pub struct SqliteWriter {
     queue: Mutex<Option<mpsc::Sender<Job>>>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    /// Answered when the writer's thread has finished its last batch.
+    finished: Mutex<Option<oneshot::Receiver<()>>>,
     alive: Arc<AtomicBool>,
 }
 
 impl Writer {
-    pub async fn start(
-        engine: Engine,
-        url: &str,
-        pool: AnyPool,
-        batch_max: usize,
-    ) -> anyhow::Result<Self> {
-        match engine {
-            Engine::Postgres => Ok(Writer::Postgres(pool)),
-            Engine::Sqlite => {
-                let conn = engine.connect_one(url).await?;
-                let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
-                let alive = Arc::new(AtomicBool::new(true));
-                let task = tokio::spawn(sqlite_writer_loop(
-                    conn,
-                    rx,
-                    alive.clone(),
-                    batch_max.max(1),
-                ));
-                Ok(Writer::Sqlite(Arc::new(SqliteWriter {
-                    queue: Mutex::new(Some(tx)),
-                    task: Mutex::new(Some(task)),
-                    alive,
-                })))
-            }
-        }
+    /// Starts the SQLite writer on a thread of its own: its statements, and the fsync of
+    /// each commit, block that thread and never a thread that serves requests.
+    pub fn sqlite(path: &Path, batch_max: usize) -> anyhow::Result<Self> {
+        let conn = Conn::Sqlite(SqliteConn::alone(sqlite::open(path)?));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
+        let (done, finished) = oneshot::channel();
+        let alive = Arc::new(AtomicBool::new(true));
+        let running = alive.clone();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                runtime.block_on(sqlite_writer_loop(conn, rx, running, batch_max.max(1)));
+                let _ = done.send(());
+            })?;
+        Ok(Writer::Sqlite(Arc::new(SqliteWriter {
+            queue: Mutex::new(Some(tx)),
+            finished: Mutex::new(Some(finished)),
+            alive,
+        })))
     }
 
     /// Runs `work` as one transaction. `queue` names what the write contends on (e.g. the
@@ -108,8 +106,8 @@ impl Writer {
     pub async fn close(&self) {
         if let Writer::Sqlite(w) = self {
             w.queue.lock().await.take();
-            if let Some(task) = w.task.lock().await.take() {
-                let _ = task.await;
+            if let Some(finished) = w.finished.lock().await.take() {
+                let _ = finished.await;
             }
         }
     }
@@ -172,16 +170,16 @@ async fn sqlite_writer_loop(
         run_batch(&mut conn, batch.drain(..)).await;
     }
     alive.store(false, Ordering::Relaxed);
-    let _ = conn.close().await;
+    conn.close().await;
 }
 
 /// Runs `batch` in one transaction, each job in its own savepoint, commits once, and
 /// answers every job with the commit's outcome (a job that failed has its own answer).
 async fn run_batch(conn: &mut Conn, batch: impl Iterator<Item = Job>) {
-    if let Err(e) = conn.execute(Engine::Sqlite.begin_write()).await {
+    if let Err(e) = execute(conn, Engine::Sqlite.begin_write()).await {
         // Dropping the jobs answers their callers with a 503.
         tracing::warn!(error = %e, "could not begin a write transaction");
-        let _ = conn.execute("ROLLBACK").await;
+        let _ = execute(conn, "ROLLBACK").await;
         return;
     }
     let mut delivers = Vec::new();
@@ -193,7 +191,7 @@ async fn run_batch(conn: &mut Conn, batch: impl Iterator<Item = Job>) {
             drop(job);
             continue;
         }
-        if let Err(e) = conn.execute("SAVEPOINT job").await {
+        if let Err(e) = execute(conn, "SAVEPOINT job").await {
             tracing::warn!(error = %e, "could not open a savepoint");
             intact = false;
             continue;
@@ -203,9 +201,9 @@ async fn run_batch(conn: &mut Conn, batch: impl Iterator<Item = Job>) {
         let undone = if ok {
             Ok(())
         } else {
-            conn.execute("ROLLBACK TO SAVEPOINT job").await.map(|_| ())
+            execute(conn, "ROLLBACK TO SAVEPOINT job").await.map(|_| ())
         };
-        let closed = undone.and(conn.execute("RELEASE SAVEPOINT job").await.map(|_| ()));
+        let closed = undone.and(execute(conn, "RELEASE SAVEPOINT job").await.map(|_| ()));
         if let Err(e) = closed {
             // Some failures (a full disk, an I/O error) end the whole transaction in
             // SQLite: nothing of the batch can be committed any more.
@@ -215,7 +213,7 @@ async fn run_batch(conn: &mut Conn, batch: impl Iterator<Item = Job>) {
         delivers.push((ok, deliver));
     }
     let commit = if intact {
-        conn.execute("COMMIT")
+        execute(conn, "COMMIT")
             .await
             .map(|_| ())
             .map_err(AppError::from)
@@ -226,7 +224,7 @@ async fn run_batch(conn: &mut Conn, batch: impl Iterator<Item = Job>) {
     };
     if commit.is_err() {
         // Leave no transaction open behind a failed commit.
-        let _ = conn.execute("ROLLBACK").await;
+        let _ = execute(conn, "ROLLBACK").await;
     }
     metrics::histogram!("locacar_write_batch_size").record(f64::from(size));
     for (ok, deliver) in delivers {
@@ -244,25 +242,24 @@ where
 {
     let mut attempt = 0;
     loop {
-        let mut conn = pool.acquire().await?;
+        let mut conn = Conn::Postgres(PgConn::Pooled(pool.acquire().await?));
         let (result, left) = match wait_for_turn(&mut conn, &queue).await {
             Ok(()) => attempt_postgres(&mut conn, &work).await,
             Err(e) => (Err(e), Transaction::Unknown),
         };
         let rolled_back = match left {
             Transaction::Ended => true,
-            Transaction::Open => conn.execute("ROLLBACK").await.is_ok(),
+            Transaction::Open => execute(&mut conn, "ROLLBACK").await.is_ok(),
             Transaction::Unknown => false,
         };
         let released = queue.is_empty()
-            || conn
-                .execute("SELECT pg_advisory_unlock_all()")
+            || execute(&mut conn, "SELECT pg_advisory_unlock_all()")
                 .await
                 .is_ok();
         if !(rolled_back && released) {
             // A connection in an unknown state, or still holding a turn, must not go
             // back to the pool: closing it ends both.
-            let _ = conn.detach().close().await;
+            conn.close().await;
         }
         match result {
             Ok(value) => return Ok(value),
@@ -295,9 +292,9 @@ async fn wait_for_turn(conn: &mut Conn, queue: &[String]) -> AppResult<()> {
     keys.sort();
     keys.dedup();
     for key in keys {
-        sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+        query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
             .bind(key)
-            .execute(&mut *conn)
+            .execute(conn)
             .await?;
     }
     Ok(())
@@ -319,14 +316,14 @@ async fn attempt_postgres<T, F>(conn: &mut Conn, work: &F) -> (AppResult<T>, Tra
 where
     F: for<'c> Fn(&'c mut Conn) -> BoxFuture<'c, AppResult<T>> + Send + Sync + 'static,
 {
-    if let Err(e) = conn.execute(Engine::Postgres.begin_write()).await {
+    if let Err(e) = execute(conn, Engine::Postgres.begin_write()).await {
         return (Err(e.into()), Transaction::Unknown);
     }
     let value = match work(conn).await {
         Ok(value) => value,
         Err(e) => return (Err(e), Transaction::Open),
     };
-    match conn.execute("COMMIT").await {
+    match execute(conn, "COMMIT").await {
         Ok(_) => (Ok(value), Transaction::Ended),
         Err(e) if is_connection_error(&e) => (Err(e.into()), Transaction::Unknown),
         Err(e) => (Err(e.into()), Transaction::Ended),
@@ -339,4 +336,8 @@ fn backoff(attempt: u32) -> Duration {
     use rand::Rng;
     let ceiling = 2u64.saturating_pow(attempt.min(7));
     Duration::from_millis(rand::thread_rng().gen_range(1..=ceiling))
+}
+
+async fn execute(conn: &mut Conn, sql: &str) -> Result<Done, sqlx::Error> {
+    query(sql).execute(conn).await
 }

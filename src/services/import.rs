@@ -27,8 +27,8 @@ use crate::db::car_images::NewImage;
 use crate::db::invoices::{self, Issued};
 use crate::db::reservations::Hold;
 use crate::db::{
-    self, blocks, branches, cars, clients, deposits, extras, imports, inspections, reservations,
-    users, Conn,
+    self, blocks, branches, cars, clients, deposits, execute_batch, extras, imports, inspections,
+    reservations, users, Conn,
 };
 use crate::domain::audit::AuditAction;
 use crate::domain::billing::{Fee, FeeKind};
@@ -218,14 +218,14 @@ pub async fn run(
             list.join(", ")
         );
     }
-    sqlx::Executor::execute(&mut conn, engine.begin_write()).await?;
+    execute_batch(&mut conn, engine.begin_write()).await?;
     let result = import_all(&mut conn, &files, options, reporter).await;
     let end = match &result {
         Ok(s) if s.outcome == Outcome::Imported => "COMMIT",
         _ => "ROLLBACK",
     };
-    sqlx::Executor::execute(&mut conn, end).await?;
-    let _ = sqlx::Connection::close(conn).await;
+    execute_batch(&mut conn, end).await?;
+    conn.close().await;
     result
 }
 

@@ -12,7 +12,9 @@ use rand::{Rng, SeedableRng};
 
 use super::billing::reprice;
 use super::reservations::RentalPolicy;
-use crate::db::{branches, cars, clients, connect_alone, imports, reservations, users, Conn};
+use crate::db::{
+    branches, cars, clients, connect_alone, execute_batch, imports, reservations, users, Conn,
+};
 use crate::demo::{FIRST_NAMES, LAST_NAMES, MODELS, PLATE_LETTERS, VIN_CHARS};
 use crate::domain::branch::Branch;
 use crate::domain::car::{Car, CarStatus};
@@ -57,13 +59,13 @@ pub async fn run(url: &str, scale: Scale, policy: RentalPolicy) -> anyhow::Resul
         "the database already holds data: seed an empty one"
     );
     if let Some(settings) = engine.bulk_load_settings() {
-        sqlx::Executor::execute(&mut conn, settings).await?;
+        execute_batch(&mut conn, settings).await?;
     }
-    sqlx::Executor::execute(&mut conn, engine.begin_write()).await?;
+    execute_batch(&mut conn, engine.begin_write()).await?;
     let made = fill(&mut conn, scale, policy).await;
     let end = if made.is_ok() { "COMMIT" } else { "ROLLBACK" };
-    sqlx::Executor::execute(&mut conn, end).await?;
-    let _ = sqlx::Connection::close(conn).await;
+    execute_batch(&mut conn, end).await?;
+    conn.close().await;
     made
 }
 

@@ -1,0 +1,321 @@
+//! SQLite connections through `rusqlite`, run on the caller's thread, and their pool.
+//!
+//! A statement here takes microseconds, so it runs where the request runs instead of
+//! being handed to another thread. Reads never wait for a lock in WAL mode; the only
+//! writing connection belongs to the writer, which has a thread of its own.
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use sqlx::error::{DatabaseError, ErrorKind};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::query::{Row, Value};
+
+/// How long a connection waits for another process's write lock before SQLITE_BUSY.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long opening waits for the switch to WAL, which answers SQLITE_BUSY at once
+/// (without waiting out the busy timeout) while another process creates the file.
+const WAL_SWITCH_PATIENCE: Duration = Duration::from_secs(10);
+/// Prepared statements kept per connection: every statement of the server fits.
+const STATEMENT_CACHE: usize = 512;
+
+/// Opens `path` with the settings every connection needs: WAL and `synchronous=FULL`
+/// so that an acknowledged write survives a power cut, foreign keys on, and a wait
+/// instead of an error when another process holds the write lock.
+pub fn open(path: &Path) -> Result<Connection, sqlx::Error> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(to_sqlx)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(to_sqlx)?;
+    switch_to_wal(&conn)?;
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(to_sqlx)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(conn)
+}
+
+fn switch_to_wal(conn: &Connection) -> Result<(), sqlx::Error> {
+    let started = Instant::now();
+    loop {
+        match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+            Err(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < WAL_SWITCH_PATIENCE =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            result => return result.map_err(to_sqlx),
+        }
+    }
+}
+
+/// A connection, taken from a pool (and given back when dropped) or of its own.
+pub struct SqliteConn {
+    conn: Option<Connection>,
+    home: Option<(Arc<SqlitePool>, OwnedSemaphorePermit)>,
+}
+
+impl SqliteConn {
+    pub fn alone(conn: Connection) -> Self {
+        SqliteConn {
+            conn: Some(conn),
+            home: None,
+        }
+    }
+
+    fn get(&self) -> Result<&Connection, sqlx::Error> {
+        self.conn.as_ref().ok_or(sqlx::Error::PoolClosed)
+    }
+
+    /// Runs a statement, reading and dropping any rows it yields; the rows it changed.
+    pub fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, sqlx::Error> {
+        let conn = self.get()?;
+        let mut stmt = prepare(conn, sql, args)?;
+        let mut rows = stmt.raw_query();
+        while rows.next().map_err(to_sqlx)?.is_some() {}
+        Ok(conn.changes())
+    }
+
+    /// Runs a query and reads at most `limit` rows.
+    pub fn fetch(
+        &mut self,
+        sql: &str,
+        args: &[Value],
+        limit: usize,
+    ) -> Result<Vec<Row>, sqlx::Error> {
+        let conn = self.get()?;
+        let mut stmt = prepare(conn, sql, args)?;
+        let names: Arc<[String]> = stmt
+            .column_names()
+            .iter()
+            .map(|n| (*n).to_owned())
+            .collect();
+        let width = names.len();
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while out.len() < limit {
+            let Some(row) = rows.next().map_err(to_sqlx)? else {
+                break;
+            };
+            let values = (0..width)
+                .map(|i| row.get_ref(i).map(value_of).map_err(to_sqlx))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push(Row::new(names.clone(), values));
+        }
+        Ok(out)
+    }
+
+    pub fn execute_batch(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        self.get()?.execute_batch(sql).map_err(to_sqlx)
+    }
+
+    /// Closes the connection instead of giving it back to its pool.
+    pub fn discard(mut self) {
+        if let Some((pool, _permit)) = self.home.take() {
+            pool.size.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for SqliteConn {
+    fn drop(&mut self) {
+        let (Some(conn), Some((pool, permit))) = (self.conn.take(), self.home.take()) else {
+            return;
+        };
+        if conn.is_autocommit() && !pool.permits.is_closed() {
+            pool.idle().push(conn);
+        } else {
+            // Left inside a transaction (a request cut short), or the pool is closing.
+            pool.size.fetch_sub(1, Ordering::Relaxed);
+        }
+        drop(permit);
+    }
+}
+
+fn prepare<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    args: &[Value],
+) -> Result<rusqlite::CachedStatement<'c>, sqlx::Error> {
+    let mut stmt = conn.prepare_cached(sql).map_err(to_sqlx)?;
+    if stmt.parameter_count() != args.len() {
+        return Err(sqlx::Error::Protocol(format!(
+            "{} arguments for {} parameters in: {sql}",
+            args.len(),
+            stmt.parameter_count()
+        )));
+    }
+    for (n, arg) in args.iter().enumerate() {
+        let name = format!("${}", n + 1);
+        let Some(index) = stmt.parameter_index(&name).map_err(to_sqlx)? else {
+            return Err(sqlx::Error::Protocol(format!("no {name} in: {sql}")));
+        };
+        stmt.raw_bind_parameter(index, sql_value(arg))
+            .map_err(to_sqlx)?;
+    }
+    Ok(stmt)
+}
+
+fn sql_value(value: &Value) -> ToSqlOutput<'_> {
+    ToSqlOutput::Borrowed(match value {
+        Value::Null(_) => ValueRef::Null,
+        Value::Int(v) => ValueRef::Integer(*v),
+        Value::Bool(v) => ValueRef::Integer(i64::from(*v)),
+        Value::Real(v) => ValueRef::Real(*v),
+        Value::Text(v) => ValueRef::Text(v.as_bytes()),
+        Value::Blob(v) => ValueRef::Blob(v),
+    })
+}
+
+fn value_of(value: ValueRef<'_>) -> Value {
+    use super::query::Kind;
+    match value {
+        ValueRef::Null => Value::Null(Kind::Text),
+        ValueRef::Integer(v) => Value::Int(v),
+        ValueRef::Real(v) => Value::Real(v),
+        ValueRef::Text(v) => Value::Text(String::from_utf8_lossy(v).into_owned()),
+        ValueRef::Blob(v) => Value::Blob(v.to_vec()),
+    }
+}
+
+/// The read connections: opened when first needed, at most `max` at once.
+pub struct SqlitePool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Arc<Semaphore>,
+    size: AtomicU32,
+    acquire_timeout: Duration,
+}
+
+impl SqlitePool {
+    pub fn new(path: PathBuf, max: u32, acquire_timeout: Duration) -> Arc<Self> {
+        Arc::new(SqlitePool {
+            path,
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(max as usize)),
+            size: AtomicU32::new(0),
+            acquire_timeout,
+        })
+    }
+
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
+        // A panic while holding this lock cannot leave the list half-changed.
+        self.idle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub async fn acquire(self: &Arc<Self>) -> Result<SqliteConn, sqlx::Error> {
+        let permit =
+            tokio::time::timeout(self.acquire_timeout, self.permits.clone().acquire_owned())
+                .await
+                .map_err(|_| sqlx::Error::PoolTimedOut)?
+                .map_err(|_| sqlx::Error::PoolClosed)?;
+        let reused = self.idle().pop();
+        let conn = match reused {
+            Some(conn) => conn,
+            None => {
+                let conn = open(&self.path)?;
+                self.size.fetch_add(1, Ordering::Relaxed);
+                conn
+            }
+        };
+        Ok(SqliteConn {
+            conn: Some(conn),
+            home: Some((self.clone(), permit)),
+        })
+    }
+
+    /// Connections open, and how many of them are idle.
+    pub fn usage(&self) -> (u32, usize) {
+        (self.size.load(Ordering::Relaxed), self.idle().len())
+    }
+
+    /// Refuses new acquisitions and closes the idle connections.
+    pub fn close(&self) {
+        self.permits.close();
+        let closed = std::mem::take(&mut *self.idle());
+        self.size.fetch_sub(closed.len() as u32, Ordering::Relaxed);
+    }
+}
+
+/// A failure reported by SQLite, in the shape sqlx gives database errors, so that one
+/// classification serves both engines.
+#[derive(Debug)]
+pub struct SqliteFailure {
+    /// The extended result code.
+    code: i32,
+    message: String,
+}
+
+impl SqliteFailure {
+    /// The primary result code (SQLITE_BUSY is 5, whatever its extended form).
+    pub fn primary_code(&self) -> i32 {
+        self.code & 0xff
+    }
+}
+
+/// Turns a rusqlite error into the error every query returns.
+pub fn to_sqlx(e: rusqlite::Error) -> sqlx::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(failure, message) => {
+            sqlx::Error::Database(Box::new(SqliteFailure {
+                code: failure.extended_code,
+                message: message.unwrap_or_else(|| failure.to_string()),
+            }))
+        }
+        other => sqlx::Error::Protocol(other.to_string()),
+    }
+}
+
+impl fmt::Display for SqliteFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "(code: {}) {}", self.code, self.message)
+    }
+}
+
+impl StdError for SqliteFailure {}
+
+impl DatabaseError for SqliteFailure {
+    fn message(&self) -> &str {
+        &self.message
+    }
+
+    fn code(&self) -> Option<Cow<'_, str>> {
+        Some(self.code.to_string().into())
+    }
+
+    fn as_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        self
+    }
+
+    fn as_error_mut(&mut self) -> &mut (dyn StdError + Send + Sync + 'static) {
+        self
+    }
+
+    fn into_error(self: Box<Self>) -> Box<dyn StdError + Send + Sync + 'static> {
+        self
+    }
+
+    fn kind(&self) -> ErrorKind {
+        use rusqlite::ffi;
+        match self.code {
+            ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
+                ErrorKind::UniqueViolation
+            }
+            ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ErrorKind::ForeignKeyViolation,
+            ffi::SQLITE_CONSTRAINT_NOTNULL => ErrorKind::NotNullViolation,
+            ffi::SQLITE_CONSTRAINT_CHECK => ErrorKind::CheckViolation,
+            _ => ErrorKind::Other,
+        }
+    }
+}
