@@ -3,7 +3,7 @@
 
     bench/load/explain.py SERVER_LOG DATABASE.db
 
-SERVER_LOG is the standard error of `locacar serve` run with LOCACAR_LOG=sqlx=debug
+SERVER_LOG is the standard error of `locacar serve` run with LOCACAR_LOG=locacar::sql=debug
 while the requests of interest were made (bench/load/run.sh --explain does this); every
 distinct SELECT in it is shown with its SQLite `EXPLAIN QUERY PLAN`, from apsw 3.46.1,
 the SQLite release the server embeds (libsqlite3-sys 0.30 bundles 3.46.0): another
@@ -15,7 +15,7 @@ import sys
 import apsw
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-STATEMENT = re.compile(r'db\.statement="((?:[^"\\]|\\.)*)"')
+STATEMENT = re.compile(r'statement="((?:[^"\\]|\\.)*)"')
 
 
 def statements(log_path):

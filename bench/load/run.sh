@@ -272,7 +272,7 @@ step_scale() {
 explain() {
   python3 -c 'import apsw' 2>/dev/null || pip install -q "apsw==3.46.1.0"
   database sqlite "$AGENCY_NAME" "${AGENCY[@]}"
-  start_server explain "$DB_URL" LOCACAR_LOG=sqlx=debug
+  start_server explain "$DB_URL" LOCACAR_LOG=locacar::sql=debug
   local cookie base="http://127.0.0.1:$PORT/api" id car client
   cookie="Cookie: $(session_cookie)"
   id=$(reservation_ids 1 | sed -n 1p)

@@ -146,6 +146,8 @@ fn prepare<'c>(
     sql: &str,
     args: &[Value],
 ) -> Result<rusqlite::CachedStatement<'c>, sqlx::Error> {
+    // `bench/load/run.sh --explain` reads these lines back to show each query's plan.
+    tracing::debug!(target: "locacar::sql", statement = ?sql);
     let mut stmt = conn.prepare_cached(sql).map_err(to_sqlx)?;
     if stmt.parameter_count() != args.len() {
         return Err(sqlx::Error::Protocol(format!(
