@@ -131,14 +131,19 @@ impl Drop for SqliteConn {
         let (Some(conn), Some((pool, permit))) = (self.conn.take(), self.home.take()) else {
             return;
         };
-        if conn.is_autocommit() && !pool.permits.is_closed() {
+        // Ends the borrower's read transaction: nothing was written in it.
+        let ended = conn.is_autocommit() || run_cached(&conn, "ROLLBACK").is_ok();
+        if ended && !pool.permits.is_closed() {
             pool.idle().push(conn);
         } else {
-            // Left inside a transaction (a request cut short), or the pool is closing.
             pool.size.fetch_sub(1, Ordering::Relaxed);
         }
         drop(permit);
     }
+}
+
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 fn prepare<'c>(
@@ -231,6 +236,11 @@ impl SqlitePool {
                 conn
             }
         };
+        // One read transaction for all the borrower's statements, instead of one per
+        // statement with its locks on the WAL index; also one snapshot for one answer.
+        // It takes its snapshot at the first read and ends when the connection is given
+        // back, so a borrower must not keep a read connection across its own write.
+        run_cached(&conn, "BEGIN").map_err(to_sqlx)?;
         Ok(SqliteConn {
             conn: Some(conn),
             home: Some((self.clone(), permit)),
