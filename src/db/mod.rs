@@ -32,9 +32,8 @@ pub mod users;
 mod writer;
 
 use anyhow::Context;
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use sqlx::any::AnyPoolOptions;

@@ -526,3 +526,52 @@ impl fmt::Debug for Query<'_> {
         f.debug_struct("Query").field("sql", &self.sql).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    row_struct! {
+        struct Pair {
+            name: String,
+            count: Option<i64>,
+        }
+    }
+
+    fn row(names: &[&str], values: Vec<Value>) -> Row {
+        Row::new(names.iter().map(|n| (*n).to_owned()).collect(), values)
+    }
+
+    #[test]
+    fn row_structs_read_columns_by_name_whatever_their_place() -> Result<(), sqlx::Error> {
+        let swapped = row(
+            &["count", "name"],
+            vec![Value::Null(Kind::Int), Value::Text("a".into())],
+        );
+        let pair = Pair::from_row(swapped)?;
+        assert_eq!((pair.name.as_str(), pair.count), ("a", None));
+        let missing = row(&["name"], vec![Value::Text("a".into())]);
+        assert!(matches!(
+            Pair::from_row(missing),
+            Err(sqlx::Error::ColumnNotFound(c)) if c == "count"
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn values_are_read_strictly_but_sqlite_integers_serve_as_booleans() {
+        assert_eq!(bool::from_value(Value::Int(1)), Ok(true));
+        assert_eq!(bool::from_value(Value::Bool(false)), Ok(false));
+        assert!(i32::from_value(Value::Int(i64::from(i32::MAX) + 1)).is_err());
+        assert!(String::from_value(Value::Int(1)).is_err());
+        assert!(i64::from_value(Value::Null(Kind::Int)).is_err());
+        assert_eq!(Option::<i64>::from_value(Value::Null(Kind::Int)), Ok(None));
+    }
+
+    #[test]
+    fn a_missing_value_keeps_its_kind_for_postgres() {
+        assert_eq!(None::<String>.into_value(), Value::Null(Kind::Text));
+        assert_eq!(None::<i64>.into_value(), Value::Null(Kind::Int));
+        assert_eq!(Some("x").into_value(), Value::Text("x".into()));
+    }
+}
