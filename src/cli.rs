@@ -61,6 +61,9 @@ enum Command {
         /// audit_log.json into (created if needed; existing files are replaced).
         dir: std::path::PathBuf,
     },
+    /// Print the OpenAPI document that `/api/openapi.json` serves (outside development
+    /// mode); `web/openapi.json` is this output, and the web app's types come from it.
+    Openapi,
 }
 
 /// `locacar import-mongo`'s options.
@@ -214,6 +217,10 @@ pub async fn run() -> anyhow::Result<()> {
             let result = export_mongo(&db, &dir).await;
             db.close().await;
             result
+        }
+        Some(Command::Openapi) => {
+            println!("{}", crate::http::openapi_document().to_pretty_json()?);
+            Ok(())
         }
         Some(Command::Demo) => {
             let db = Database::connect(&cli.database.db_settings()).await?;

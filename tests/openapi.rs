@@ -151,3 +151,19 @@ async fn the_api_browser_is_served_without_any_cdn() {
     let init = app.api().get("/api/docs/swagger-initializer.js").await.text;
     assert!(init.contains("/api/openapi.json"), "{init}");
 }
+
+/// The web app's TypeScript types are generated from `web/openapi.json`: a copy of this
+/// document that must not drift from what the server publishes.
+#[tokio::test]
+async fn the_web_apps_copy_of_the_document_is_current() {
+    let app = TestApp::start(Engine::Sqlite).await;
+    let served: serde_json::Value = app.api().get("/api/openapi.json").await.body;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/web/openapi.json");
+    let copy = std::fs::read_to_string(path).unwrap_or_default();
+    let copy: serde_json::Value = serde_json::from_str(&copy).unwrap_or_default();
+    assert!(
+        copy == served,
+        "web/openapi.json is not the document the server publishes: \
+         run `cargo run -- openapi > web/openapi.json`, then rebuild the web app"
+    );
+}

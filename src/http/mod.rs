@@ -21,6 +21,7 @@ pub mod openapi;
 mod ops;
 mod reports;
 mod reservations;
+pub mod web;
 
 use std::sync::Arc;
 
@@ -86,11 +87,33 @@ fn image_body_limit(config: &ServeArgs) -> usize {
     usize::try_from(config.image_limit_bytes.saturating_add(64 * 1024)).unwrap_or(usize::MAX)
 }
 
-/// Every route of the API, with its middleware. Routes are registered together with
-/// their OpenAPI operations, so the published document lists exactly what is served.
+/// Every route of the API, with its middleware, and the web app at `/`.
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     metrics::recorder()?;
-    let mut api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (routes, document) = api(state.config.dev).split_for_parts();
+    let app = routes
+        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
+        .route_layer(axum::middleware::from_fn(
+            middleware::require_json_content_type,
+        ))
+        // JSON bodies have their own, smaller limit (see `extract::JsonBody`).
+        .layer(DefaultBodyLimit::max(image_body_limit(&state.config)))
+        .fallback(web::fallback)
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .with_state(state.clone());
+    Ok(middleware::wrap(app, &state.config).layer(axum::middleware::from_fn(metrics::track)))
+}
+
+/// The OpenAPI document a server outside development mode publishes at
+/// `/api/openapi.json`; the web app's TypeScript types are generated from it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    api(false).split_for_parts().1
+}
+
+/// The API's routes, registered together with their OpenAPI operations, so that the
+/// published document lists exactly what is served.
+fn api(dev: bool) -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::status))
@@ -144,19 +167,9 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(metrics::render));
-    if state.config.dev {
-        api = api.routes(routes!(auth::create_test_user));
+    if dev {
+        api.routes(routes!(auth::create_test_user))
+    } else {
+        api
     }
-    let (routes, document) = api.split_for_parts();
-    let app = routes
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
-        .route_layer(axum::middleware::from_fn(
-            middleware::require_json_content_type,
-        ))
-        // JSON bodies have their own, smaller limit (see `extract::JsonBody`).
-        .layer(DefaultBodyLimit::max(image_body_limit(&state.config)))
-        .fallback(|| async { AppError::NotFound("no such route".into()) })
-        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .with_state(state.clone());
-    Ok(middleware::wrap(app, &state.config).layer(axum::middleware::from_fn(metrics::track)))
 }
