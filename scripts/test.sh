@@ -30,12 +30,23 @@ install_for_tests() { # <command> <package> <why>
 install_for_tests pdftotext poppler-utils "the invoice tests read the PDFs back"
 install_for_tests pdfinfo poppler-utils "the invoice tests read the PDFs back"
 install_for_tests strace strace "a durability test counts the server's fsync calls"
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: the web app needs Node.js 20.19 or later with npm; none is installed." >&2
+  exit 1
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 cargo fmt --manifest-path bench/load/Cargo.toml -- --check
 echo "== SECURITY.md names only tests that exist"
 bash scripts/check_security_map.sh
+echo "== web app: npm packages, types from web/openapi.json, type check, build"
+bash scripts/build_web.sh --clean
+echo "== web app: formatting (prettier) and component tests (Vitest)"
+npm --prefix web run format:check
+npm --prefix web test
+# The Rust tests of the web app's serving may now expect the built app at /.
+export LOCACAR_TEST_WEB_BUILT=1
 echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --test faults --test abuse --locked -- -D warnings
@@ -46,6 +57,10 @@ LOCACAR_TEST_CONNECT_TRACE="$connect_traces" \
   cargo test --all-targets --locked -- --test-threads="${LOCACAR_TEST_THREADS:-4}"
 bash scripts/check_connections.sh "$connect_traces" "$LOCACAR_TEST_DATABASE_URL"
 rm -rf "$connect_traces"
+echo "== web app end to end: Playwright drives Debian's chromium against the real server"
+install_for_tests chromium chromium "the end-to-end tests of the web app drive it"
+cargo build --bin locacar --locked
+LOCACAR_BIN="$PWD/target/debug/locacar" CHROMIUM="$(command -v chromium)" npm --prefix web run e2e
 echo "== fuzzing the parsers a little longer (proptest; saved failing seeds replay in every run)"
 PROPTEST_CASES=4096 cargo test --test fuzz_parsers --locked
 echo "== faults: races across server processes, crashes, start-up races (several minutes)"

@@ -1,0 +1,177 @@
+// A day at the desk, in the browser, against the real server: the admin sets up a car and
+// a client, a manager sees only what a manager may do, the language switches, a lost
+// session comes back to its page. Every main screen is photographed and checked by axe.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { ADMIN_PASSWORD } from "../playwright.config";
+
+const ARTIFACTS = resolve(import.meta.dirname, "../e2e-artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+const PHOTO = resolve(import.meta.dirname, "fixtures/car.png");
+const PLATE = "12345-A-6";
+
+/** A screenshot of the screen as an artefact, and no serious or critical axe finding on it. */
+async function checkScreen(page: Page, name: string) {
+  await page.waitForLoadState("networkidle");
+  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  expect(serious, `axe on ${name}`).toEqual([]);
+}
+
+/** Logs in from the login page; unless told it must fail, waits until the app is open. */
+async function logIn(page: Page, username: string, password: string, { fails = false } = {}) {
+  await page.getByLabel(/Identifiant|Username/).fill(username);
+  await page.getByLabel(/Mot de passe|Password/).fill(password);
+  await page.getByRole("button", { name: /Se connecter|Log in/ }).click();
+  if (!fails) await expect(page).not.toHaveURL(/\/login/);
+}
+
+async function logOut(page: Page) {
+  await page
+    .getByRole("link", { name: /Se déconnecter|Log out/ })
+    .or(page.getByRole("button", { name: /Se déconnecter|Log out/ }))
+    .first()
+    .click();
+  await expect(page.getByRole("button", { name: /Se connecter|Log in/ })).toBeVisible();
+}
+
+test.describe.serial("the agency's desk", () => {
+  test("the admin logs in, in French by default", async ({ page }) => {
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login\?next=/);
+    await expect(page.getByRole("heading", { name: "LocaCar Manager" })).toBeVisible();
+    await checkScreen(page, "01-login");
+    await logIn(page, "admin", "not-the-password", { fails: true });
+    await expect(page.getByRole("alert")).toContainText("Identifiant ou mot de passe incorrect.");
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    await expect(page.getByRole("heading", { name: "Voitures" })).toBeVisible();
+  });
+
+  test("the admin creates a car with a photo", async ({ page }) => {
+    await page.goto("/login");
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    await page.getByRole("link", { name: "Nouvelle voiture" }).click();
+    await page.getByLabel(/^Marque/).fill("Dacia");
+    await page.getByLabel(/^Modèle/).fill("Logan");
+    await page.getByLabel(/^Immatriculation/).fill(PLATE);
+    await page.getByLabel(/^VIN/).fill("UU1LSDA0X66123456");
+    await page.getByLabel(/^Couleur/).fill("Blanc");
+    await page.getByLabel(/^Tarif journalier/).fill("250.50");
+    await page.locator('input[type="file"]').setInputFiles(PHOTO);
+    await expect(page.getByRole("img", { name: "Aperçu de la photo choisie" })).toBeVisible();
+    await checkScreen(page, "02-new-car");
+    await page.getByRole("button", { name: "Créer" }).click();
+    await expect(page.getByRole("heading", { name: `Dacia Logan (${PLATE})` })).toBeVisible();
+    await expect(page.getByRole("img", { name: `Photo de Dacia Logan (${PLATE})` })).toBeVisible();
+    await checkScreen(page, "03-car");
+
+    await page.getByRole("link", { name: "Voitures" }).click();
+    const row = page.getByRole("row", { name: /Dacia Logan/ });
+    await expect(row).toContainText("Disponible");
+    await expect(row.getByRole("img", { name: /Photo de Dacia Logan/ })).toBeVisible();
+    await checkScreen(page, "04-cars");
+  });
+
+  test("a duplicate plate is refused on the plate field, and what was typed stays", async ({ page }) => {
+    await page.goto("/login");
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    await page.goto("/cars/new");
+    await page.getByLabel(/^Marque/).fill("Renault");
+    await page.getByLabel(/^Modèle/).fill("Clio");
+    await page.getByLabel(/^Immatriculation/).fill("12345 a 6");
+    await page.getByLabel(/^VIN/).fill("VF1RJA00X12345678");
+    await page.getByLabel(/^Tarif journalier/).fill("300");
+    await page.getByRole("button", { name: "Créer" }).click();
+    const plate = page.getByLabel(/^Immatriculation/);
+    await expect(plate).toHaveAttribute("aria-invalid", "true");
+    await expect(page.getByText("Une autre voiture porte déjà cette immatriculation.")).toBeVisible();
+    await expect(plate).toHaveValue("12345 a 6");
+    await expect(page.getByLabel(/^Marque/)).toHaveValue("Renault");
+  });
+
+  test("the admin finds no client by phone, creates one, and adds a manager", async ({ page }) => {
+    await page.goto("/login");
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    await page.getByRole("link", { name: "Clients" }).click();
+    await page.getByLabel(/Téléphone du client/).fill("06 12 34 56 78");
+    await page.getByRole("button", { name: "Trouver" }).click();
+    await expect(page.getByText("Aucun client avec le numéro 06 12 34 56 78.")).toBeVisible();
+    await checkScreen(page, "05-clients");
+    await page.getByRole("link", { name: "Créer un client avec ce numéro" }).click();
+    await expect(page.getByLabel(/^Téléphone/)).toHaveValue("06 12 34 56 78");
+    await page.getByLabel(/^Prénom/).fill("Yasmine");
+    await page.getByLabel(/^Nom/).fill("Alaoui");
+    await page.getByLabel(/^E-mail/).fill("yasmine@example.com");
+    await page.getByRole("button", { name: "Créer" }).click();
+    await expect(page.getByRole("heading", { name: "Modifier Yasmine Alaoui" })).toBeVisible();
+    await expect(page.getByText("Aucune location pour ce client.")).toBeVisible();
+    await checkScreen(page, "06-client");
+
+    await page.getByRole("link", { name: "Clients" }).click();
+    await page.getByLabel(/Téléphone du client/).fill("0612345678");
+    await page.getByRole("button", { name: "Trouver" }).click();
+    await expect(page.getByRole("link", { name: "Alaoui, Yasmine" })).toBeVisible();
+
+    await page.getByRole("link", { name: "Équipe" }).click();
+    await page.getByRole("button", { name: "Nouveau gestionnaire" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel(/^Identifiant/).fill("karim");
+    await dialog.getByLabel(/^Nom complet/).fill("Karim Benali");
+    await dialog.getByLabel(/^Mot de passe/).fill("karim-password");
+    await dialog.getByRole("button", { name: "Créer" }).click();
+    await expect(page.getByRole("row", { name: /karim/ })).toContainText("Actif");
+    await checkScreen(page, "07-staff");
+
+    await page.getByRole("link", { name: "Mon compte" }).click();
+    await expect(page.getByText(/Connecté en tant que/)).toBeVisible();
+    await checkScreen(page, "08-account");
+  });
+
+  test("a manager sees no delete button and no staff page", async ({ page }) => {
+    await page.goto("/login");
+    await logIn(page, "karim", "karim-password");
+    await expect(page.getByRole("heading", { name: "Voitures" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Équipe" })).toHaveCount(0);
+    await expect(page.getByRole("link", { name: "Nouvelle voiture" })).toHaveCount(0);
+    await page.getByRole("link", { name: "Dacia Logan" }).click();
+    await expect(page.getByRole("heading", { name: `Dacia Logan (${PLATE})` })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Supprimer" })).toHaveCount(0);
+    await checkScreen(page, "09-car-as-manager");
+    await page.getByRole("link", { name: "Clients" }).click();
+    await page.getByRole("link", { name: "Alaoui, Yasmine" }).click();
+    await expect(page.getByRole("heading", { name: "Modifier Yasmine Alaoui" })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Supprimer" })).toHaveCount(0);
+    await page.goto("/staff");
+    await expect(page.getByRole("heading", { name: "Page introuvable" })).toBeVisible();
+  });
+
+  test("the language switches to English and stays", async ({ page }) => {
+    await page.goto("/login");
+    await logIn(page, "karim", "karim-password");
+    await page.getByText("EN", { exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Cars" })).toBeVisible();
+    await expect(page.getByRole("row", { name: /Dacia Logan/ })).toContainText("Available");
+    await expect(page.locator("html")).toHaveAttribute("lang", "en");
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "Cars" })).toBeVisible();
+    await checkScreen(page, "10-cars-english");
+  });
+
+  test("a session that ends comes back to its page after logging in again", async ({ page, context }) => {
+    await page.goto("/login");
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    await page.goto("/clients");
+    await expect(page.getByRole("heading", { name: "Clients" })).toBeVisible();
+    await context.clearCookies();
+    await page.getByRole("link", { name: "Alaoui, Yasmine" }).click();
+    await expect(page.getByText(/Votre session a expiré/)).toBeVisible();
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    await expect(page.getByRole("heading", { name: "Modifier Yasmine Alaoui" })).toBeVisible();
+    await logOut(page);
+  });
+});

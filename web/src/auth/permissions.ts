@@ -1,0 +1,16 @@
+// What each role may do, as the contract's table says (../shared/API.md, "Roles"). The
+// server enforces it; the app uses it only to hide what would be refused.
+export type Role = "admin" | "manager";
+
+export type Action = "car.write" | "client.write" | "client.delete" | "staff.manage";
+
+const ALLOWED: Record<Action, Role[]> = {
+  "car.write": ["admin"],
+  "client.write": ["admin", "manager"],
+  "client.delete": ["admin"],
+  "staff.manage": ["admin"],
+};
+
+export function can(role: string | undefined, action: Action): boolean {
+  return role === "admin" || role === "manager" ? ALLOWED[action].includes(role) : false;
+}

@@ -1,0 +1,41 @@
+// Small hooks every screen uses.
+import { useQuery } from "@tanstack/react-query";
+import { notifications } from "@mantine/notifications";
+import { useTranslation } from "react-i18next";
+import { api, ok } from "./api/client";
+import { errorMessage } from "./api/problems";
+import { formatDate, formatDateTime, formatMoney } from "./format";
+
+/** The server's settings that the screens show: currency and grace period. */
+export function useMeta() {
+  return useQuery({
+    queryKey: ["meta"],
+    queryFn: () => ok(api.GET("/api/meta")),
+    staleTime: Infinity,
+  });
+}
+
+/** Money and dates as the user's language writes them, in the agency's currency. */
+export function useFormat() {
+  const { i18n } = useTranslation();
+  const meta = useMeta();
+  const currency = meta.data?.currency ?? "MAD";
+  const language = i18n.language;
+  return {
+    money: (amount: number | null | undefined) => formatMoney(amount, currency, language),
+    date: (value: string | null | undefined) => formatDate(value, language),
+    dateTime: (value: string | null | undefined) => formatDateTime(value, language),
+    currency,
+  };
+}
+
+/** Toasts for the outcome of an action. */
+export function useNotify() {
+  const { t } = useTranslation();
+  const closeButtonProps = { "aria-label": t("common.close") };
+  return {
+    success: (message: string) => notifications.show({ color: "green", message, closeButtonProps }),
+    failure: (error: unknown) =>
+      notifications.show({ color: "red", message: errorMessage(t, error), closeButtonProps }),
+  };
+}
