@@ -174,4 +174,25 @@ test.describe.serial("the agency's desk", () => {
     await expect(page.getByRole("heading", { name: "Modifier Yasmine Alaoui" })).toBeVisible();
     await logOut(page);
   });
+
+  test("on a tablet, from the keyboard alone: log in, skip to the content, open a car", async ({ page }) => {
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.goto("/login");
+    await page.keyboard.type("admin");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(ADMIN_PASSWORD);
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("heading", { name: "Voitures" })).toBeVisible();
+    await page.keyboard.press("Tab");
+    await expect(page.getByRole("link", { name: "Aller au contenu" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    const carLink = page.getByRole("link", { name: "Dacia Logan" });
+    for (let i = 0; i < 30 && !(await carLink.evaluate((a) => a === document.activeElement)); i++) {
+      await page.keyboard.press("Tab");
+    }
+    await expect(carLink).toBeFocused();
+    await checkScreen(page, "11-cars-tablet");
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("heading", { name: `Dacia Logan (${PLATE})` })).toBeVisible();
+  });
 });

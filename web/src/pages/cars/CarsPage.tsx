@@ -78,7 +78,7 @@ export function CarsPage() {
       </Group>
       <PagedResults query={query} list={list} perPage={PER_PAGE}>
         {(cars) => (
-          <Table.ScrollContainer minWidth={760}>
+          <Table.ScrollContainer minWidth={900}>
             <Table striped highlightOnHover verticalSpacing="xs">
               <Table.Thead>
                 <Table.Tr>
