@@ -132,6 +132,45 @@ test.describe.serial("the agency's desk", () => {
     await checkScreen(page, "08-account");
   });
 
+  test("a booking shows in the reservations list, found by its number and from its client", async ({ page }) => {
+    await page.goto("/login");
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    // Booking in the browser is issue 14's; this booking is made through the API, as the admin.
+    const cars = await (await page.request.get("/api/cars?q=Logan")).json();
+    const clients = await (await page.request.get("/api/clients?phone=0612345678")).json();
+    const start = new Date(Date.now() + 2 * 86_400_000);
+    start.setUTCHours(9, 0, 0, 0);
+    const end = new Date(start.getTime() + 3 * 86_400_000);
+    const booked = await page.request.post("/api/reservations", {
+      data: {
+        carId: cars.items[0]._id,
+        clientId: clients.items[0]._id,
+        startDate: start,
+        endDate: end,
+        status: "confirmed",
+      },
+    });
+    expect(booked.status()).toBe(201);
+    const { reservationNumber } = await booked.json();
+
+    await page.getByRole("link", { name: "Réservations" }).click();
+    await page.getByLabel("N° de réservation").fill(reservationNumber);
+    const row = page.getByRole("row", { name: new RegExp(reservationNumber) });
+    await expect(row).toContainText("Confirmée");
+    await expect(row).toContainText("Yasmine Alaoui");
+    await expect(row).toContainText(/751,50\s*MAD/);
+    await checkScreen(page, "12-reservations");
+
+    await page.getByRole("link", { name: "Clients" }).click();
+    await page.getByLabel(/Téléphone du client/).fill("0612345678");
+    await page.getByRole("button", { name: "Trouver" }).click();
+    await page.getByRole("link", { name: "Alaoui, Yasmine" }).click();
+    await expect(page.getByRole("row", { name: new RegExp(reservationNumber) })).toContainText("Confirmée");
+    await page.getByRole("link", { name: "Toutes ses réservations" }).click();
+    await expect(page.getByRole("button", { name: "Un seul client" })).toBeVisible();
+    await expect(page.getByRole("row", { name: new RegExp(reservationNumber) })).toBeVisible();
+  });
+
   test("a manager sees no delete button and no staff page", async ({ page }) => {
     await page.goto("/login");
     await logIn(page, "karim", "karim-password");

@@ -16,6 +16,7 @@ import { ClientsPage } from "./pages/clients/ClientsPage";
 import { NewClientPage } from "./pages/clients/NewClientPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { ReservationsPage } from "./pages/reservations/ReservationsPage";
 import { StaffPage } from "./pages/staff/StaffPage";
 
 export function AppRoutes() {
@@ -36,6 +37,7 @@ export function AppRoutes() {
         <Route path="clients" element={<ClientsPage />} />
         <Route path="clients/new" element={<NewClientPage />} />
         <Route path="clients/:id" element={<ClientPage />} />
+        <Route path="reservations" element={<ReservationsPage />} />
         <Route
           path="staff"
           element={

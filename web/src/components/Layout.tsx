@@ -2,7 +2,7 @@
 // only what the role may open, and the page.
 import { AppShell, Burger, Group, NavLink, Text, Title, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconCar, IconLogout, IconUserCircle, IconUsers, IconUsersGroup } from "@tabler/icons-react";
+import { IconCalendarEvent, IconCar, IconLogout, IconUserCircle, IconUsers, IconUsersGroup } from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
@@ -18,6 +18,7 @@ export function Layout() {
   const links = [
     { to: "/cars", label: t("nav.cars"), icon: IconCar, show: true },
     { to: "/clients", label: t("nav.clients"), icon: IconUsers, show: true },
+    { to: "/reservations", label: t("nav.reservations"), icon: IconCalendarEvent, show: true },
     { to: "/staff", label: t("nav.staff"), icon: IconUsersGroup, show: can(user?.role, "staff.manage") },
     { to: "/account", label: t("nav.account"), icon: IconUserCircle, show: true },
   ];

@@ -23,7 +23,8 @@ export function StatusBadge({ kind, status }: { kind: "car" | "reservation"; sta
   const { t } = useTranslation();
   const colors = kind === "car" ? CAR_COLORS : RESERVATION_COLORS;
   return (
-    <Badge color={colors[status] ?? "gray"} variant="dot">
+    // A narrow table column must not cut the words to an ellipsis.
+    <Badge color={colors[status] ?? "gray"} variant="dot" styles={{ label: { overflow: "visible" } }}>
       {t(`status.${kind}.${status}`, { defaultValue: status })}
     </Badge>
   );

@@ -93,6 +93,9 @@ function CarDetails({ car }: { car: Car }) {
         <Group>
           <Title order={2}>{carName(car)}</Title>
           <StatusBadge kind="car" status={car.status} />
+          <Anchor component={Link} to={`/reservations?carId=${car._id}`} size="sm">
+            {t("reservations.ofCar")}
+          </Anchor>
         </Group>
         {admin && (
           <Button

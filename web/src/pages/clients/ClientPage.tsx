@@ -100,7 +100,12 @@ function History({ clientId }: { clientId: string }) {
   });
   return (
     <Stack>
-      <Title order={3}>{t("clients.history")}</Title>
+      <Group justify="space-between">
+        <Title order={3}>{t("clients.history")}</Title>
+        <Anchor component={Link} to={`/reservations?clientId=${clientId}`}>
+          {t("reservations.ofClient")}
+        </Anchor>
+      </Group>
       <QueryState query={query}>
         {(page) =>
           page.items.length === 0 ? (

@@ -1,0 +1,216 @@
+// Every rental, filtered as the contract allows: status, period, client, car, overdue.
+import { Anchor, Button, Group, Select, Stack, Switch, Table, Title } from "@mantine/core";
+import { DatePickerInput } from "@mantine/dates";
+import { IconX } from "@tabler/icons-react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import dayjs from "dayjs";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { api, ok, type Schemas } from "../../api/client";
+import { PagedResults } from "../../components/PagedResults";
+import { SearchBox } from "../../components/SearchBox";
+import { SortableHeader } from "../../components/SortableHeader";
+import { StatusBadge } from "../../components/StatusBadge";
+import { useListParams, type ListParams } from "../../components/useListParams";
+import { useFormat } from "../../hooks";
+
+const PER_PAGE = 20;
+export const RESERVATION_STATUSES = [
+  "pending_confirmation",
+  "confirmed",
+  "active",
+  "completed",
+  "cancelled_by_client",
+  "cancelled_by_agency",
+  "no_show",
+] as const;
+type Status = (typeof RESERVATION_STATUSES)[number];
+
+/** The window of the days picked, as the API's instants: from the first day's start to the day after the last. */
+export function periodQuery(from: string | null, to: string | null): { from?: string; to?: string } {
+  return {
+    ...(from ? { from: dayjs(from).startOf("day").toISOString() } : {}),
+    ...(to ? { to: dayjs(to).add(1, "day").startOf("day").toISOString() } : {}),
+  };
+}
+
+export function ReservationsPage() {
+  const { t } = useTranslation();
+  const list = useListParams();
+  const filters = {
+    q: list.get("q") ?? "",
+    status: list.get("status") as Status | null,
+    from: list.get("from"),
+    to: list.get("to"),
+    clientId: list.get("clientId"),
+    carId: list.get("carId"),
+    overdue: list.get("overdue") === "true",
+    sort: list.get("sort") ?? "-startDate",
+  };
+  const query = useQuery({
+    queryKey: ["reservations", "list", list.page, filters],
+    queryFn: () =>
+      ok(
+        api.GET("/api/reservations", {
+          params: {
+            query: {
+              page: list.page,
+              perPage: PER_PAGE,
+              sort: filters.sort,
+              ...(filters.q ? { q: filters.q } : {}),
+              ...(filters.status ? { status: filters.status } : {}),
+              ...(filters.clientId ? { clientId: filters.clientId } : {}),
+              ...(filters.carId ? { carId: filters.carId } : {}),
+              ...(filters.overdue ? { overdue: true } : {}),
+              ...periodQuery(filters.from, filters.to),
+            },
+          },
+        }),
+      ),
+    placeholderData: keepPreviousData,
+  });
+
+  return (
+    <Stack>
+      <Title order={2}>{t("reservations.title")}</Title>
+      <Group align="flex-end">
+        <SearchBox
+          label={t("reservations.searchLabel")}
+          placeholder="LC-2026-000042"
+          value={filters.q}
+          onSearch={(text) => list.set("q", text)}
+        />
+        <Select
+          label={t("reservations.status")}
+          placeholder={t("common.all")}
+          clearable
+          value={filters.status}
+          onChange={(value) => list.set("status", value)}
+          data={RESERVATION_STATUSES.map((s) => ({ value: s, label: t(`status.reservation.${s}`) }))}
+          w={220}
+        />
+        <DatePickerInput
+          type="range"
+          label={t("reservations.period")}
+          description={t("reservations.anyPeriod")}
+          clearable
+          allowSingleDateInRange
+          value={[filters.from, filters.to]}
+          onChange={([from, to]) => setPeriod(list, from, to)}
+          w={260}
+        />
+        <Switch
+          label={t("reservations.overdueOnly")}
+          checked={filters.overdue}
+          onChange={(e) => list.set("overdue", e.currentTarget.checked ? "true" : null)}
+          mb={8}
+        />
+      </Group>
+      <ActiveFilters list={list} clientId={filters.clientId} carId={filters.carId} />
+      <PagedResults query={query} list={list} perPage={PER_PAGE}>
+        {(items) => <ReservationTable items={items} sort={filters.sort} onSort={(s) => list.set("sort", s)} />}
+      </PagedResults>
+    </Stack>
+  );
+}
+
+/** Both ends of the period change together, so that the list is asked once. */
+function setPeriod(list: ListParams, from: string | null, to: string | null) {
+  list.setMany({ from, to });
+}
+
+/** The client or car the list is narrowed to (from their pages), each removable. */
+function ActiveFilters({ list, clientId, carId }: { list: ListParams; clientId: string | null; carId: string | null }) {
+  const { t } = useTranslation();
+  if (!clientId && !carId) return null;
+  return (
+    <Group gap="xs">
+      {clientId && (
+        <Button
+          variant="default"
+          size="xs"
+          rightSection={<IconX size={14} aria-hidden />}
+          onClick={() => list.set("clientId", null)}
+        >
+          {t("reservations.oneClient")}
+        </Button>
+      )}
+      {carId && (
+        <Button
+          variant="default"
+          size="xs"
+          rightSection={<IconX size={14} aria-hidden />}
+          onClick={() => list.set("carId", null)}
+        >
+          {t("reservations.oneCar")}
+        </Button>
+      )}
+    </Group>
+  );
+}
+
+function ReservationTable({
+  items,
+  sort,
+  onSort,
+}: {
+  items: Schemas["Reservation"][];
+  sort: string;
+  onSort: (sort: string) => void;
+}) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  return (
+    <Table.ScrollContainer minWidth={1000}>
+      <Table striped highlightOnHover>
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t("reservations.number")}</Table.Th>
+            <Table.Th>{t("reservations.client")}</Table.Th>
+            <Table.Th>{t("reservations.car")}</Table.Th>
+            <SortableHeader field="startDate" sort={sort} onSort={onSort}>
+              {t("reservations.start")}
+            </SortableHeader>
+            <Table.Th>{t("reservations.end")}</Table.Th>
+            <Table.Th>{t("reservations.status")}</Table.Th>
+            <Table.Th>{t("reservations.total")}</Table.Th>
+            <Table.Th>{t("reservations.remaining")}</Table.Th>
+            <SortableHeader field="reservationDate" sort={sort} onSort={onSort}>
+              {t("reservations.bookedOn")}
+            </SortableHeader>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.length === 0 && (
+            <Table.Tr>
+              <Table.Td colSpan={9}>{t("common.noResults")}</Table.Td>
+            </Table.Tr>
+          )}
+          {items.map((r) => (
+            <Table.Tr key={r._id}>
+              <Table.Td ff="monospace">{r.reservationNumber}</Table.Td>
+              <Table.Td>
+                <Anchor component={Link} to={`/clients/${r.client._id}`}>
+                  {r.client.firstName} {r.client.lastName}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>
+                <Anchor component={Link} to={`/cars/${r.car._id}`}>
+                  {r.car.make} {r.car.model} ({r.car.licensePlate})
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{format.dateTime(r.startDate)}</Table.Td>
+              <Table.Td>{format.dateTime(r.endDate)}</Table.Td>
+              <Table.Td>
+                <StatusBadge kind="reservation" status={r.status} />
+              </Table.Td>
+              <Table.Td>{format.money(r.finalTotalCost ?? r.estimatedTotalCost)}</Table.Td>
+              <Table.Td>{format.money(r.paymentDetails.remaining)}</Table.Td>
+              <Table.Td>{format.date(r.reservationDate)}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
