@@ -1,12 +1,13 @@
 // What each role may do, as the contract's table says (../shared/API.md, "Roles"). The
 // server enforces it; the app uses it only to hide what would be refused.
-export type Role = "admin" | "manager";
+import type { Schemas } from "../api/client";
 
-export type Action = "car.write" | "client.write" | "client.delete" | "staff.manage";
+type Role = Schemas["Role"];
+
+export type Action = "car.write" | "client.delete" | "staff.manage";
 
 const ALLOWED: Record<Action, Role[]> = {
   "car.write": ["admin"],
-  "client.write": ["admin", "manager"],
   "client.delete": ["admin"],
   "staff.manage": ["admin"],
 };

@@ -14,7 +14,7 @@ import { useListParams } from "../../components/useListParams";
 import { useFormat } from "../../hooks";
 
 const PER_PAGE = 20;
-export const CAR_STATUSES = ["available", "rented", "maintenance", "out_of_service"] as const;
+const CAR_STATUSES = ["available", "rented", "maintenance", "out_of_service"] as const;
 type CarStatus = (typeof CAR_STATUSES)[number];
 
 export function carName(car: Pick<Schemas["Car"], "make" | "model" | "licensePlate">): string {

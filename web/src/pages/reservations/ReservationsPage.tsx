@@ -15,7 +15,7 @@ import { useListParams, type ListParams } from "../../components/useListParams";
 import { useFormat } from "../../hooks";
 
 const PER_PAGE = 20;
-export const RESERVATION_STATUSES = [
+const RESERVATION_STATUSES = [
   "pending_confirmation",
   "confirmed",
   "active",
