@@ -18,6 +18,7 @@ const UNKNOWN_ID: &str = "65a1b2c3d4e5f6a7b8c9d0e1";
 
 both_engines!(
     blocks_are_created_listed_changed_deleted_and_audited,
+    the_blocks_of_every_car_in_a_window_are_listed_for_the_calendar,
     blocks_and_reservations_never_overlap,
     blocks_and_bookings_racing_for_one_window_make_one_hold,
     an_open_block_keeps_the_car_in_maintenance_until_it_ends,
@@ -493,6 +494,91 @@ async fn blocks_are_created_listed_changed_deleted_and_audited(engine: Engine) {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE car_id = '{other_car}'");
         assert_eq!(app.db.count(&sql).await, 0, "{table}");
     }
+}
+
+async fn the_blocks_of_every_car_in_a_window_are_listed_for_the_calendar(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let admin = app.admin().await;
+    let (manager, _) = app.manager("planner").await;
+    let (car, other_car) = (
+        create_car_id(&admin, 1).await,
+        create_car_id(&admin, 2).await,
+    );
+    let third_car = create_car_id(&admin, 3).await;
+    let base = next_hour() + Duration::days(10);
+    let before = blocked(
+        &admin,
+        &car,
+        base - Duration::days(5),
+        Some(base - Duration::days(3)),
+        "Vidange",
+    )
+    .await;
+    let inside = blocked(
+        &admin,
+        &car,
+        base + Duration::days(1),
+        Some(base + Duration::days(2)),
+        "Pneus",
+    )
+    .await;
+    let open = blocked(
+        &admin,
+        &other_car,
+        base - Duration::days(1),
+        None,
+        "Carrosserie",
+    )
+    .await;
+    let after = blocked(
+        &admin,
+        &third_car,
+        base + Duration::days(40),
+        Some(base + Duration::days(41)),
+        "CT",
+    )
+    .await;
+    let window = |from: DateTime<Utc>, to: DateTime<Utc>| {
+        format!("/api/blocks?from={}&to={}", rfc(from), rfc(to))
+    };
+
+    // A week from `base`: the block inside it and the open one that began before it,
+    // earliest first; not those that ended before or begin after.
+    let r = manager.get(&window(base, base + Duration::days(7))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(ids(&r), [id_of(&open), id_of(&inside)]);
+    assert_eq!(r.body["total"], 2);
+    assert_eq!(r.body["items"][0]["carId"], json!(other_car));
+    // The window is half-open: a block ending at `from` is not in it.
+    let r = manager.get(&window(base - Duration::days(3), base)).await;
+    assert_eq!(ids(&r), [id_of(&open)]);
+    let r = manager
+        .get(&window(base - Duration::days(6), base + Duration::days(60)))
+        .await;
+    assert_eq!(r.body["total"], 4);
+    let r = manager
+        .get(&format!(
+            "{}&perPage=1&page=4",
+            window(base - Duration::days(6), base + Duration::days(60))
+        ))
+        .await;
+    assert_eq!(ids(&r), [id_of(&after)]);
+    assert!(!ids(&r).contains(&id_of(&before)));
+
+    // The window must be given, in order, and not longer than 400 days.
+    for bad in [
+        "/api/blocks".to_owned(),
+        format!("/api/blocks?from={}", rfc(base)),
+        window(base, base),
+        window(base, base + Duration::days(401)),
+        "/api/blocks?from=2026-12-01&to=2026-12-02".to_owned(),
+    ] {
+        manager.get(&bad).await.assert_error(400, "bad_request");
+    }
+    app.api()
+        .get(&window(base, base + Duration::days(1)))
+        .await
+        .assert_error(401, "unauthenticated");
 }
 
 async fn blocks_and_reservations_never_overlap(engine: Engine) {

@@ -33,6 +33,7 @@ both_engines!(
     an_additional_driver_cannot_be_deleted,
     inspection_photos_upload_download_and_delete,
     mileage_terms_are_copied_at_booking,
+    a_return_quote_bills_what_the_return_records_and_saves_nothing,
 );
 
 // ---------------------------------------------------------------- helpers
@@ -406,6 +407,96 @@ async fn a_return_charges_extra_kilometres_missing_fuel_and_agent_lines(engine: 
     );
     let still = get_ok(&admin, &format!("/api/reservations/{}", forged.id)).await;
     assert_eq!(still["status"], "active");
+}
+
+async fn a_return_quote_bills_what_the_return_records_and_saves_nothing(engine: Engine) {
+    let options = Options::default().env("LOCACAR_FUEL_CHARGE_PER_EIGHTH", "80");
+    let app = TestApp::start_with(engine, options).await;
+    let admin = app.admin().await;
+    let terms = json!({"includedKmPerDay": 200, "extraKmRate": 1.50});
+    let rental = start_rental(&admin, 1, terms, Some(inspection(10_000, 8, json!([])))).await;
+    let paid = admin
+        .post(
+            &format!("/api/reservations/{}/payments", rental.id),
+            json!({"amount": 400, "method": "cash"}),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.text);
+    let before = get_ok(&admin, &format!("/api/reservations/{}", rental.id)).await;
+    let audit_before = audit_entries(&admin, &rental.id, "UPDATE_RESERVATION_STATUS").await;
+    let quote_path = format!("/api/reservations/{}/return-quote", rental.id);
+    let body = json!({
+        "at": stamp(rental.back_at()),
+        "additionalCharges": [{"label": "Lavage", "amount": 50}],
+        "inspection": inspection(10_810, 5, json!([{"zone": "rear", "description": "Bosse"}])),
+    });
+
+    let quote = admin.post(&quote_path, body.clone()).await;
+    assert_eq!(quote.status, 200, "{}", quote.text);
+    let quoted = quote.body;
+    // 3 × 300 + 50 + 210 km × 1.50 + 3 eighths × 80, less the 400 paid.
+    assert_eq!(money(&quoted["finalTotalCost"]), dec("1505"), "{quoted}");
+    assert_eq!(money(&quoted["paymentDetails"]["remaining"]), dec("1105"));
+    assert_eq!(quoted["status"], "completed");
+    assert_eq!(quoted["reviewRequired"], true, "new damage at return");
+
+    // Nothing was saved: the reservation, the car and the audit trail are as they were.
+    let after = get_ok(&admin, &format!("/api/reservations/{}", rental.id)).await;
+    assert_eq!(after, before);
+    let car = get_ok(&admin, &format!("/api/cars/{}", rental.car)).await;
+    assert_eq!(
+        (car["status"].as_str(), car["odometerKm"].as_i64()),
+        (Some("rented"), Some(10_000))
+    );
+    assert_eq!(
+        audit_entries(&admin, &rental.id, "UPDATE_RESERVATION_STATUS")
+            .await
+            .len(),
+        audit_before.len()
+    );
+
+    // The return itself, with the same details, records exactly what was quoted.
+    let mut return_body = body.clone();
+    return_body["status"] = json!("completed");
+    let back = move_ok(&admin, &rental.id, return_body).await;
+    for field in [
+        "finalTotalCost",
+        "priceLines",
+        "totals",
+        "additionalCharges",
+        "paymentDetails",
+        "actualReturnDate",
+        "closedAt",
+    ] {
+        assert_eq!(back[field], quoted[field], "{field}");
+    }
+
+    // Only a rental that is out can be quoted a return, and the details are checked.
+    admin
+        .post(&quote_path, json!({}))
+        .await
+        .assert_error(409, "conflict");
+    let other = start_rental(&admin, 2, json!({}), Some(inspection(500, 8, json!([])))).await;
+    let other_path = format!("/api/reservations/{}/return-quote", other.id);
+    let early = stamp(other.picked_up_at - Duration::hours(1));
+    assert_invalid(&admin.post(&other_path, json!({"at": early})).await, "at");
+    let backwards = json!({"inspection": inspection(499, 8, json!([]))});
+    assert_invalid(
+        &admin.post(&other_path, backwards).await,
+        "inspection.odometerKm",
+    );
+    let unknown = json!({"status": "completed"});
+    admin
+        .post(&other_path, unknown)
+        .await
+        .assert_error(422, "validation_failed");
+    admin
+        .post(
+            &format!("/api/reservations/{UNKNOWN_ID}/return-quote"),
+            json!({}),
+        )
+        .await
+        .assert_error(404, "not_found");
 }
 
 async fn unlimited_mileage_a_fuller_tank_and_the_allowance_charge_nothing(engine: Engine) {

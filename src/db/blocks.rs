@@ -139,6 +139,38 @@ pub async fn list(
     Ok((blocks, total))
 }
 
+/// The blocks of every car that overlap `[from, to)`, earliest start first, and how many
+/// there are (the fleet calendar draws them).
+pub async fn overlapping(
+    conn: &mut Conn,
+    from: Timestamp,
+    to: Timestamp,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<Block>, i64)> {
+    const WINDOW: &str = "start_at < $2 AND (end_at IS NULL OR end_at > $1)";
+    let total: i64 = query_scalar(&format!("SELECT COUNT(*) FROM car_blocks WHERE {WINDOW}"))
+        .bind(from.millis())
+        .bind(to.millis())
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows: Vec<BlockRow> = query_as(&format!(
+        "SELECT {COLUMNS} FROM car_blocks WHERE {WINDOW} \
+         ORDER BY start_at, id LIMIT $3 OFFSET $4"
+    ))
+    .bind(from.millis())
+    .bind(to.millis())
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    let blocks = rows
+        .into_iter()
+        .map(Block::try_from)
+        .collect::<AppResult<_>>()?;
+    Ok((blocks, total))
+}
+
 /// Whether a block other than `except` holds `car` at `at`.
 pub async fn any_in_effect(
     conn: &mut Conn,

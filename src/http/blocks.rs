@@ -47,6 +47,63 @@ pub async fn list(
 
 #[utoipa::path(
     get,
+    operation_id = "listBlocks",
+    path = "/api/blocks",
+    tag = "cars",
+    summary = "Every car's blocks overlapping a window, earliest first",
+    description = "The blocks of all cars that hold a car at some time in `[from, to)` (an open block, without an end, holds it from its start on): what the fleet calendar draws. The window is at most 400 days. (An extension of the contract.)",
+    security(("session" = [])),
+    params(
+        ("from" = Timestamp, Query, description = "Start of the window (with offset)"),
+        ("to" = Timestamp, Query, description = "End of the window, after from"),
+        ("page" = Option<i64>, Query, minimum = 1, maximum = 1000000),
+        ("perPage" = Option<i64>, Query, minimum = 1, maximum = 100)
+    ),
+    responses(
+        (status = 200, description = "A page of blocks", body = ListPage<Block>),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
+    )
+)]
+pub async fn list_all(
+    State(state): State<AppState>,
+    _: Staff,
+    params: QueryParams,
+) -> AppResult<impl IntoResponse> {
+    let (from, to) = window(&params)?;
+    let page = params.page()?;
+    let (items, total) =
+        blocks::overlapping(&state.db, from, to, page.per_page, page.offset()).await?;
+    Ok(Json(ListPage::new(items, total, page)))
+}
+
+/// The longest window the calendar may ask blocks for, in days.
+const MAX_WINDOW_DAYS: i64 = 400;
+
+/// The `[from, to)` window of the query: both given, in order, and not too long.
+fn window(params: &QueryParams) -> AppResult<(Timestamp, Timestamp)> {
+    let required = |name: &str| {
+        params
+            .instant(name)?
+            .ok_or_else(|| AppError::BadRequest(format!("query parameter \"{name}\" is required")))
+    };
+    let (from, to) = (required("from")?, required("to")?);
+    if to <= from {
+        return Err(AppError::BadRequest(
+            "query parameter \"to\" must be after \"from\"".into(),
+        ));
+    }
+    if to.millis() - from.millis() > MAX_WINDOW_DAYS * 24 * 60 * 60 * 1000 {
+        return Err(AppError::BadRequest(format!(
+            "the window is at most {MAX_WINDOW_DAYS} days"
+        )));
+    }
+    Ok((from, to))
+}
+
+#[utoipa::path(
+    get,
     operation_id = "getCarBlock",
     path = "/api/cars/{id}/blocks/{blockId}",
     tag = "cars",

@@ -129,6 +129,7 @@ fn api(dev: bool) -> OpenApiRouter<AppState> {
             cars::delete_image
         ))
         .routes(routes!(billing::get_rates, billing::set_rates))
+        .routes(routes!(blocks::list_all))
         .routes(routes!(blocks::list, blocks::create))
         .routes(routes!(blocks::get, blocks::update, blocks::delete))
         .routes(routes!(branches::list, branches::create))
@@ -145,6 +146,7 @@ fn api(dev: bool) -> OpenApiRouter<AppState> {
             reservations::delete
         ))
         .routes(routes!(reservations::change_status))
+        .routes(routes!(reservations::quote_return))
         .routes(routes!(billing::add_payment))
         .routes(routes!(billing::record_deposit))
         .routes(routes!(billing::waive_fee))

@@ -543,12 +543,38 @@ pub async fn change_status(
     JsonBody(body): JsonBody<StatusBody>,
 ) -> AppResult<impl IntoResponse> {
     let mut errors = FieldErrors::default();
-    let e = &mut errors;
-    let status = required(e, Mode::Create, "status", body.status, |s| {
+    let status = required(&mut errors, Mode::Create, "status", body.status, |s| {
         s.parse::<ReservationStatus>()
     });
-    let at = optional(e, "at", body.at, |s| parse_instant(s).map(Some)).flatten();
-    let charges = optional(e, "additionalCharges", body.additional_charges, |c| {
+    let hand_over = HandOverBody {
+        at: body.at,
+        additional_charges: body.additional_charges,
+        inspection: body.inspection,
+    };
+    let change = parse_hand_over(&mut errors, hand_over, status);
+    errors.finish()?;
+    let change = change.ok_or_else(|| AppError::invalid_field("status", "is required"))?;
+    let updated = reservations::change_status(
+        &state.db,
+        &staff.actor(),
+        id,
+        change,
+        policy(&state),
+        &origin,
+    )
+    .await?;
+    Ok(Json(updated))
+}
+
+/// The time, charges and inspection of a hand-over, read into a [`StatusChange`] to
+/// `status` (none if the status was missing or wrong; `errors` says why).
+fn parse_hand_over(
+    errors: &mut FieldErrors,
+    body: HandOverBody,
+    status: Option<ReservationStatus>,
+) -> Option<StatusChange> {
+    let at = optional(errors, "at", body.at, |s| parse_instant(s).map(Some)).flatten();
+    let charges = optional(errors, "additionalCharges", body.additional_charges, |c| {
         parse_charges(c).map(Some)
     })
     .flatten()
@@ -561,24 +587,66 @@ pub async fn change_status(
         Some(Ok(reading)) => Some(reading),
         None => None,
     };
-    errors.finish()?;
-    let status = status.ok_or_else(|| AppError::invalid_field("status", "is required"))?;
-    let change = StatusChange {
-        status,
+    Some(StatusChange {
+        status: status?,
         at,
         charges,
         inspection,
-    };
-    let updated = reservations::change_status(
-        &state.db,
-        &staff.actor(),
-        id,
-        change,
-        policy(&state),
-        &origin,
+    })
+}
+
+/// A return as it would be recorded: its time, the agent's charges and the inspection.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ReturnQuoteRequest)]
+#[schema(example = json!({"at": "2026-12-04T11:30:00+01:00", "additionalCharges": [{"label": "Carburant", "amount": 180}]}))]
+pub struct HandOverBody {
+    /// Default: now.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Timestamp>, required = false)]
+    at: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<ChargeBody>>, required = false)]
+    additional_charges: Option<Option<Vec<ChargeBody>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<InspectionBody>, required = false)]
+    inspection: Option<Option<InspectionBody>>,
+}
+
+#[utoipa::path(
+    post,
+    operation_id = "quoteReturn",
+    path = "/api/reservations/{id}/return-quote",
+    tag = "reservations",
+    summary = "What a return would bill, before it is recorded",
+    description = "Reckons the return of an `active` reservation with the given time, charges and inspection exactly as `PUT /status` with `completed` would (days from pick-up, computed mileage and fuel lines, taxes, what remains to pay) and answers the reservation as it would then be. Nothing is saved and no audit entry is written: the desk shows the final cost before the agent confirms. (An extension of the contract.)",
+    request_body = HandOverBody,
+    security(("session" = [])),
+    params(("id" = Id, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The reservation as the return would leave it; nothing is saved", body = Reservation),
+        (status = 400, description = "Malformed id, JSON or query parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such document", body = ErrorBody),
+        (status = 409, description = "The reservation is not out (only an `active` one can be returned)", body = ErrorBody),
+        (status = 415, description = "The body is not JSON", body = ErrorBody),
+        (status = 413, description = "The body is too large", body = ErrorBody),
+        (status = 422, description = "Invalid data: `fields` names each problem (a return before the pick-up, an odometer below the pick-up's, …)", body = ErrorBody),
+        (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
     )
-    .await?;
-    Ok(Json(updated))
+)]
+pub async fn quote_return(
+    State(state): State<AppState>,
+    _staff: Staff,
+    PathId(id): PathId,
+    JsonBody(body): JsonBody<HandOverBody>,
+) -> AppResult<impl IntoResponse> {
+    let mut errors = FieldErrors::default();
+    let change = parse_hand_over(&mut errors, body, Some(ReservationStatus::Completed));
+    errors.finish()?;
+    let change = change.ok_or_else(|| AppError::invalid_field("status", "is required"))?;
+    let quoted = reservations::quote_return(&state.db, id, change, policy(&state)).await?;
+    Ok(Json(quoted))
 }
 
 #[utoipa::path(

@@ -48,6 +48,18 @@ pub async fn list(db: &Database, car: Id, limit: i64, offset: i64) -> AppResult<
     blocks::list(&mut conn, car, limit, offset).await
 }
 
+/// The blocks of every car overlapping `[from, to)`, a page at a time.
+pub async fn overlapping(
+    db: &Database,
+    from: Timestamp,
+    to: Timestamp,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<Block>, i64)> {
+    let mut conn = db.read().await?;
+    blocks::overlapping(&mut conn, from, to, limit, offset).await
+}
+
 pub async fn get(db: &Database, car: Id, id: Id) -> AppResult<Block> {
     let mut conn = db.read().await?;
     blocks::find(&mut conn, car, id)

@@ -418,15 +418,7 @@ pub async fn change_status(
     db.write_with(input, move |conn, (m, actor, origin)| {
         Box::pin(async move {
             let before = reservations::find(conn, id).await?.ok_or_else(not_found)?;
-            if !before.status.can_move_to(m.status) {
-                return Err(AppError::conflict_on(
-                    "status",
-                    format!(
-                        "a reservation cannot move from {} to {}",
-                        before.status, m.status
-                    ),
-                ));
-            }
+            check_move(&before, m.status)?;
             let now = Timestamp::now();
             let at = m.at.unwrap_or(now);
             let mut after = before.clone();
@@ -493,6 +485,47 @@ pub async fn change_status(
         })
     })
     .await
+}
+
+/// What a return with `m` would bill now, reckoned exactly as the return itself does
+/// (days from pick-up, charges, those the inspection brings, taxes, what remains to pay);
+/// nothing is written and nobody else is held up.
+pub async fn quote_return(
+    db: &Database,
+    id: Id,
+    m: StatusChange,
+    policy: RentalPolicy,
+) -> AppResult<Reservation> {
+    check_status_change(&m)?;
+    let mut conn = db.read().await?;
+    let before = reservations::find(&mut conn, id)
+        .await?
+        .ok_or_else(not_found)?;
+    check_move(&before, ReservationStatus::Completed)?;
+    let at = m.at.unwrap_or_else(Timestamp::now);
+    let mut after = before.clone();
+    after.status = ReservationStatus::Completed;
+    settle_return(&mut conn, &mut after, at, &m, policy).await?;
+    after.closed_at = Some(at);
+    reprice(&mut after, policy)?;
+    let paid = std::mem::take(&mut after.payment_details.payments);
+    after.payment_details = PaymentDetails::settle(
+        after.totals.gross,
+        paid,
+        after.payment_details.deposit_applied,
+    );
+    Ok(after)
+}
+
+/// Refuses a move the life cycle does not allow from the reservation's status.
+fn check_move(r: &Reservation, to: ReservationStatus) -> AppResult<()> {
+    if r.status.can_move_to(to) {
+        return Ok(());
+    }
+    Err(AppError::conflict_on(
+        "status",
+        format!("a reservation cannot move from {} to {}", r.status, to),
+    ))
 }
 
 /// What can be told of a status change before reading anything.
@@ -614,6 +647,31 @@ async fn give_back(
     policy: RentalPolicy,
     by: Id,
 ) -> AppResult<()> {
+    settle_return(conn, after, at, m, policy).await?;
+    let odometer = m.inspection.as_ref().map(|reading| reading.odometer_km);
+    if let Some(reading) = &m.inspection {
+        inspections::insert(
+            conn,
+            after.id,
+            InspectionKind::Checkin,
+            reading,
+            at,
+            Some(by),
+        )
+        .await?;
+    }
+    cars::record_reading(conn, after.car_id, odometer, after.return_branch_id).await
+}
+
+/// Reckons the return at `at` on `after` (return date, charges, review flag) without
+/// writing anything: what [`give_back`] records and [`quote_return`] only shows.
+async fn settle_return(
+    conn: &mut Conn,
+    after: &mut Reservation,
+    at: Timestamp,
+    m: &StatusChange,
+    policy: RentalPolicy,
+) -> AppResult<()> {
     let picked_up = after.actual_pickup_date.unwrap_or(after.start_date);
     if at < picked_up {
         return Err(AppError::invalid_field(
@@ -623,7 +681,6 @@ async fn give_back(
     }
     let days = billable_days(picked_up, at, policy.grace_minutes);
     let mut charges = m.charges.clone();
-    let mut odometer = None;
     if let Some(reading) = &m.inspection {
         let car = cars::find(conn, after.car_id)
             .await?
@@ -653,20 +710,10 @@ async fn give_back(
             })?;
             charges.extend(computed);
         }
-        inspections::insert(
-            conn,
-            after.id,
-            InspectionKind::Checkin,
-            reading,
-            at,
-            Some(by),
-        )
-        .await?;
-        odometer = Some(reading.odometer_km);
     }
     after.actual_return_date = Some(at);
     after.additional_charges = charges;
-    cars::record_reading(conn, after.car_id, odometer, after.return_branch_id).await
+    Ok(())
 }
 
 /// The rate of the booking's first day: what a one-day fee costs.
