@@ -1,44 +1,13 @@
 // A day at the desk, in the browser, against the real server: the admin sets up a car and
 // a client, a manager sees only what a manager may do, the language switches, a lost
 // session comes back to its page. Every main screen is photographed and checked by axe.
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { mkdirSync } from "node:fs";
+import { expect, test } from "@playwright/test";
 import { resolve } from "node:path";
 import { ADMIN_PASSWORD } from "../playwright.config";
+import { checkScreen, logIn, logOut, tabTo } from "./helpers";
 
-const ARTIFACTS = resolve(import.meta.dirname, "../e2e-artifacts");
-mkdirSync(ARTIFACTS, { recursive: true });
 const PHOTO = resolve(import.meta.dirname, "fixtures/car.png");
 const PLATE = "12345-A-6";
-
-/** A screenshot of the screen as an artefact, and no serious or critical axe finding on it. */
-async function checkScreen(page: Page, name: string) {
-  await page.waitForLoadState("networkidle");
-  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  expect(serious, `axe on ${name}`).toEqual([]);
-}
-
-/** Logs in from the login page; unless told it must fail, waits until the app is open. */
-async function logIn(page: Page, username: string, password: string, { fails = false } = {}) {
-  await page.getByLabel(/Identifiant|Username/).fill(username);
-  await page.getByLabel(/Mot de passe|Password/).fill(password);
-  await page.getByRole("button", { name: /Se connecter|Log in/ }).click();
-  if (!fails) await expect(page).not.toHaveURL(/\/login/);
-}
-
-async function logOut(page: Page) {
-  await page
-    .getByRole("link", { name: /Se déconnecter|Log out/ })
-    .or(page.getByRole("button", { name: /Se déconnecter|Log out/ }))
-    .first()
-    .click();
-  await expect(page.getByRole("button", { name: /Se connecter|Log in/ })).toBeVisible();
-}
 
 test.describe.serial("the agency's desk", () => {
   test("the admin logs in, in French by default", async ({ page }) => {
@@ -49,12 +18,13 @@ test.describe.serial("the agency's desk", () => {
     await logIn(page, "admin", "not-the-password", { fails: true });
     await expect(page.getByRole("alert")).toContainText("Identifiant ou mot de passe incorrect.");
     await logIn(page, "admin", ADMIN_PASSWORD);
-    await expect(page.getByRole("heading", { name: "Voitures" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Tableau de bord" })).toBeVisible();
   });
 
   test("the admin creates a car with a photo", async ({ page }) => {
     await page.goto("/login");
     await logIn(page, "admin", ADMIN_PASSWORD);
+    await page.getByRole("link", { name: "Voitures" }).click();
     await page.getByRole("link", { name: "Nouvelle voiture" }).click();
     await page.getByLabel(/^Marque/).fill("Dacia");
     await page.getByLabel(/^Modèle/).fill("Logan");
@@ -174,8 +144,10 @@ test.describe.serial("the agency's desk", () => {
   test("a manager sees no delete button and no staff page", async ({ page }) => {
     await page.goto("/login");
     await logIn(page, "karim", "karim-password");
-    await expect(page.getByRole("heading", { name: "Voitures" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Tableau de bord" })).toBeVisible();
     await expect(page.getByRole("link", { name: "Équipe" })).toHaveCount(0);
+    await expect(page.getByRole("link", { name: "Journal d'audit" })).toHaveCount(0);
+    await page.getByRole("link", { name: "Voitures" }).click();
     await expect(page.getByRole("link", { name: "Nouvelle voiture" })).toHaveCount(0);
     await page.getByRole("link", { name: "Dacia Logan" }).click();
     await expect(page.getByRole("heading", { name: `Dacia Logan (${PLATE})` })).toBeVisible();
@@ -187,11 +159,14 @@ test.describe.serial("the agency's desk", () => {
     await expect(page.getByRole("button", { name: "Supprimer" })).toHaveCount(0);
     await page.goto("/staff");
     await expect(page.getByRole("heading", { name: "Page introuvable" })).toBeVisible();
+    await page.goto("/audit");
+    await expect(page.getByRole("heading", { name: "Page introuvable" })).toBeVisible();
   });
 
   test("the language switches to English and stays", async ({ page }) => {
     await page.goto("/login");
     await logIn(page, "karim", "karim-password");
+    await page.getByRole("link", { name: "Voitures" }).click();
     await page.getByText("EN", { exact: true }).click();
     await expect(page.getByRole("heading", { name: "Cars" })).toBeVisible();
     await expect(page.getByRole("row", { name: /Dacia Logan/ })).toContainText("Available");
@@ -221,15 +196,16 @@ test.describe.serial("the agency's desk", () => {
     await page.keyboard.press("Tab");
     await page.keyboard.type(ADMIN_PASSWORD);
     await page.keyboard.press("Enter");
-    await expect(page.getByRole("heading", { name: "Voitures" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "Tableau de bord" })).toBeVisible();
     await page.keyboard.press("Tab");
     await expect(page.getByRole("link", { name: "Aller au contenu" })).toBeFocused();
     await page.keyboard.press("Enter");
+    // From the dashboard's fleet figures to the cars available, then to one of them.
+    await tabTo(page, page.getByRole("link", { name: "Disponible", exact: true }));
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("heading", { name: "Voitures" })).toBeVisible();
     const carLink = page.getByRole("link", { name: "Dacia Logan" });
-    for (let i = 0; i < 30 && !(await carLink.evaluate((a) => a === document.activeElement)); i++) {
-      await page.keyboard.press("Tab");
-    }
-    await expect(carLink).toBeFocused();
+    await tabTo(page, carLink);
     await checkScreen(page, "11-cars-tablet");
     await page.keyboard.press("Enter");
     await expect(page.getByRole("heading", { name: `Dacia Logan (${PLATE})` })).toBeVisible();

@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { api, ok } from "./api/client";
 import { errorMessage } from "./api/problems";
 import { formatDate, formatDateTime, formatMoney } from "./format";
+import { locale } from "./i18n";
 
 /** The server's settings that the screens show: currency and grace period. */
 export function useMeta() {
@@ -25,6 +26,15 @@ export function useFormat() {
     money: (amount: number | null | undefined) => formatMoney(amount, currency, language),
     date: (value: string | null | undefined) => formatDate(value, language),
     dateTime: (value: string | null | undefined) => formatDateTime(value, language),
+    /** A day as a column heading: weekday and date, or the date alone when `short`. */
+    day: (value: Date, short = false) =>
+      new Intl.DateTimeFormat(
+        locale(language),
+        short ? { day: "2-digit" } : { weekday: "short", day: "2-digit", month: "2-digit" },
+      ).format(value),
+    number: (value: number) => new Intl.NumberFormat(locale(language)).format(value),
+    percent: (ratio: number) =>
+      new Intl.NumberFormat(locale(language), { style: "percent", maximumFractionDigits: 1 }).format(ratio),
     currency,
   };
 }

@@ -5,17 +5,22 @@ import type { ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { Navigate, Route, Routes, useLocation } from "react-router";
 import { useAuth } from "./auth/AuthProvider";
-import { can } from "./auth/permissions";
+import { can, type Action } from "./auth/permissions";
 import { Layout } from "./components/Layout";
 import { AccountPage } from "./pages/AccountPage";
+import { AuditPage } from "./pages/audit/AuditPage";
+import { BookingPage } from "./pages/booking/BookingPage";
+import { CalendarPage } from "./pages/calendar/CalendarPage";
 import { CarPage } from "./pages/cars/CarPage";
 import { CarsPage } from "./pages/cars/CarsPage";
 import { NewCarPage } from "./pages/cars/NewCarPage";
 import { ClientPage } from "./pages/clients/ClientPage";
 import { ClientsPage } from "./pages/clients/ClientsPage";
 import { NewClientPage } from "./pages/clients/NewClientPage";
+import { DashboardPage } from "./pages/dashboard/DashboardPage";
 import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { ReservationPage } from "./pages/reservations/ReservationPage";
 import { ReservationsPage } from "./pages/reservations/ReservationsPage";
 import { StaffPage } from "./pages/staff/StaffPage";
 
@@ -30,7 +35,8 @@ export function AppRoutes() {
           </RequireSession>
         }
       >
-        <Route index element={<Navigate to="/cars" replace />} />
+        <Route index element={<DashboardPage />} />
+        <Route path="calendar" element={<CalendarPage />} />
         <Route path="cars" element={<CarsPage />} />
         <Route path="cars/new" element={<NewCarPage />} />
         <Route path="cars/:id" element={<CarPage />} />
@@ -38,11 +44,21 @@ export function AppRoutes() {
         <Route path="clients/new" element={<NewClientPage />} />
         <Route path="clients/:id" element={<ClientPage />} />
         <Route path="reservations" element={<ReservationsPage />} />
+        <Route path="reservations/new" element={<BookingPage />} />
+        <Route path="reservations/:id" element={<ReservationPage />} />
         <Route
           path="staff"
           element={
             <RequireRole action="staff.manage">
               <StaffPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="audit"
+          element={
+            <RequireRole action="audit.read">
+              <AuditPage />
             </RequireRole>
           }
         />
@@ -72,7 +88,7 @@ function RequireSession({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-function RequireRole({ action, children }: { action: "staff.manage"; children: ReactNode }) {
+function RequireRole({ action, children }: { action: Action; children: ReactNode }) {
   const { user } = useAuth();
   return can(user?.role, action) ? <>{children}</> : <NotFoundPage />;
 }

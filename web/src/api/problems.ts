@@ -44,6 +44,21 @@ const RULES: Rule[] = [
   [/reservations refer to this car/, (t) => t("problems.carHasReservations")],
   [/reservations refer to this client/, (t) => t("problems.clientHasReservations")],
   [/reservations? refer/, (t) => t("problems.hasReservations")],
+  [/^the driving licence expired on (\S+)$/, (t, m) => t("problems.licenceExpired", { date: m[1] })],
+  [
+    /^the driving licence expires on (\S+), before the planned return on (\S+)$/,
+    (t, m) => t("problems.licenceExpiresBeforeReturn", { expiry: m[1], end: m[2] }),
+  ],
+  [/^the driver is (\d+); drivers must be at least (\d+)$/, (t, m) => t("problems.tooYoung", { age: m[1], min: m[2] })],
+  [/held for less than (\d+) years/, (t, m) => t("problems.licenceTooRecent", { years: m[1] })],
+  [/licen[cs]e number is needed before pick-up/, (t) => t("problems.licenceNumberNeeded")],
+  [/below the car's last reading \((\d+) km\)/, (t, m) => t("problems.odometerBelow", { km: m[1] })],
+  [/^the car is in status (\w+)$/, (t, m) => t("problems.carInStatus", { status: t(`status.car.${m[1]}`) })],
+  [/no-show can be recorded only once the start has passed/, (t) => t("problems.noShowTooEarly")],
+  [/cannot move from \w+ to \w+/, (t) => t("problems.wrongMove")],
+  [/(already reserved|already held|is blocked) .*overlapping period/, (t) => t("problems.carHeld")],
+  [/return cannot come before the pick-up/, (t) => t("problems.returnBeforePickup")],
+  [/^must be after startDate$/, (t) => t("problems.endAfterStart")],
 ];
 
 /** One server problem (a field's, or a whole error's), in the user's language. */

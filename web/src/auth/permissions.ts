@@ -4,12 +4,13 @@ import type { Schemas } from "../api/client";
 
 type Role = Schemas["Role"];
 
-export type Action = "car.write" | "client.delete" | "staff.manage";
+export type Action = "car.write" | "client.delete" | "staff.manage" | "audit.read";
 
 const ALLOWED: Record<Action, Role[]> = {
   "car.write": ["admin"],
   "client.delete": ["admin"],
   "staff.manage": ["admin"],
+  "audit.read": ["admin"],
 };
 
 export function can(role: string | undefined, action: Action): boolean {

@@ -2,7 +2,18 @@
 // only what the role may open, and the page.
 import { AppShell, Burger, Group, NavLink, Text, Title, UnstyledButton } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconCalendarEvent, IconCar, IconLogout, IconUserCircle, IconUsers, IconUsersGroup } from "@tabler/icons-react";
+import {
+  IconCalendarEvent,
+  IconCalendarMonth,
+  IconCalendarPlus,
+  IconCar,
+  IconGauge,
+  IconHistory,
+  IconLogout,
+  IconUserCircle,
+  IconUsers,
+  IconUsersGroup,
+} from "@tabler/icons-react";
 import { useTranslation } from "react-i18next";
 import { Link, Outlet, useLocation, useNavigate } from "react-router";
 import { useAuth } from "../auth/AuthProvider";
@@ -16,10 +27,14 @@ export function Layout() {
   const location = useLocation();
   const navigate = useNavigate();
   const links = [
+    { to: "/", label: t("nav.dashboard"), icon: IconGauge, show: true },
+    { to: "/reservations/new", label: t("nav.book"), icon: IconCalendarPlus, show: true },
+    { to: "/calendar", label: t("nav.calendar"), icon: IconCalendarMonth, show: true },
     { to: "/cars", label: t("nav.cars"), icon: IconCar, show: true },
     { to: "/clients", label: t("nav.clients"), icon: IconUsers, show: true },
     { to: "/reservations", label: t("nav.reservations"), icon: IconCalendarEvent, show: true },
     { to: "/staff", label: t("nav.staff"), icon: IconUsersGroup, show: can(user?.role, "staff.manage") },
+    { to: "/audit", label: t("nav.audit"), icon: IconHistory, show: can(user?.role, "audit.read") },
     { to: "/account", label: t("nav.account"), icon: IconUserCircle, show: true },
   ];
   const onLogout = async () => {
@@ -62,7 +77,7 @@ export function Layout() {
               to={l.to}
               label={l.label}
               leftSection={<l.icon size={18} aria-hidden />}
-              active={location.pathname.startsWith(l.to)}
+              active={isCurrent(location.pathname, l.to)}
               variant="filled"
               onClick={close}
             />
@@ -79,4 +94,11 @@ export function Layout() {
       </AppShell.Main>
     </AppShell>
   );
+}
+
+/** Whether a navigation link is the page shown: the home page only exactly, and a new booking is not the reservations list. */
+export function isCurrent(path: string, link: string): boolean {
+  if (link === "/") return path === "/";
+  if (link === "/reservations") return path.startsWith(link) && !path.startsWith("/reservations/new");
+  return path.startsWith(link);
 }

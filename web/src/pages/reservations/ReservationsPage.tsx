@@ -1,30 +1,21 @@
 // Every rental, filtered as the contract allows: status, period, client, car, overdue.
 import { Anchor, Button, Group, Select, Stack, Switch, Table, Title } from "@mantine/core";
-import { DatePickerInput } from "@mantine/dates";
-import { IconX } from "@tabler/icons-react";
+import { IconPlus, IconX } from "@tabler/icons-react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import dayjs from "dayjs";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, ok, type Schemas } from "../../api/client";
 import { PagedResults } from "../../components/PagedResults";
+import { PeriodFilter } from "../../components/PeriodFilter";
 import { SearchBox } from "../../components/SearchBox";
 import { SortableHeader } from "../../components/SortableHeader";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useListParams, type ListParams } from "../../components/useListParams";
 import { useFormat } from "../../hooks";
+import { RESERVATION_STATUSES, type ReservationStatus } from "./lifecycle";
 
 const PER_PAGE = 20;
-const RESERVATION_STATUSES = [
-  "pending_confirmation",
-  "confirmed",
-  "active",
-  "completed",
-  "cancelled_by_client",
-  "cancelled_by_agency",
-  "no_show",
-] as const;
-type Status = (typeof RESERVATION_STATUSES)[number];
 
 /** The window of the days picked, as the API's instants: from the first day's start to the day after the last. */
 export function periodQuery(from: string | null, to: string | null): { from?: string; to?: string } {
@@ -39,7 +30,7 @@ export function ReservationsPage() {
   const list = useListParams();
   const filters = {
     q: list.get("q") ?? "",
-    status: list.get("status") as Status | null,
+    status: list.get("status") as ReservationStatus | null,
     from: list.get("from"),
     to: list.get("to"),
     clientId: list.get("clientId"),
@@ -72,7 +63,12 @@ export function ReservationsPage() {
 
   return (
     <Stack>
-      <Title order={2}>{t("reservations.title")}</Title>
+      <Group justify="space-between">
+        <Title order={2}>{t("reservations.title")}</Title>
+        <Button component={Link} to="/reservations/new" leftSection={<IconPlus size={16} aria-hidden />}>
+          {t("reservations.new")}
+        </Button>
+      </Group>
       <Group align="flex-end">
         <SearchBox
           label={t("reservations.searchLabel")}
@@ -89,16 +85,7 @@ export function ReservationsPage() {
           data={RESERVATION_STATUSES.map((s) => ({ value: s, label: t(`status.reservation.${s}`) }))}
           w={220}
         />
-        <DatePickerInput
-          type="range"
-          label={t("reservations.period")}
-          description={t("reservations.anyPeriod")}
-          clearable
-          allowSingleDateInRange
-          value={[filters.from, filters.to]}
-          onChange={([from, to]) => setPeriod(list, from, to)}
-          w={260}
-        />
+        <PeriodFilter list={list} />
         <Switch
           label={t("reservations.overdueOnly")}
           checked={filters.overdue}
@@ -112,11 +99,6 @@ export function ReservationsPage() {
       </PagedResults>
     </Stack>
   );
-}
-
-/** Both ends of the period change together, so that the list is asked once. */
-function setPeriod(list: ListParams, from: string | null, to: string | null) {
-  list.setMany({ from, to });
 }
 
 /** The client or car the list is narrowed to (from their pages), each removable. */
@@ -188,7 +170,11 @@ function ReservationTable({
           )}
           {items.map((r) => (
             <Table.Tr key={r._id}>
-              <Table.Td ff="monospace">{r.reservationNumber}</Table.Td>
+              <Table.Td ff="monospace">
+                <Anchor component={Link} to={`/reservations/${r._id}`}>
+                  {r.reservationNumber}
+                </Anchor>
+              </Table.Td>
               <Table.Td>
                 <Anchor component={Link} to={`/clients/${r.client._id}`}>
                   {r.client.firstName} {r.client.lastName}

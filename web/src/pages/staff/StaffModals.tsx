@@ -1,8 +1,10 @@
-import { Button, Checkbox, Group, Modal, PasswordInput, Stack, TextInput } from "@mantine/core";
+import { Checkbox, PasswordInput, Stack, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { useQueryClient } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
+import { DeskModal } from "../../components/DeskModal";
 import { api, ok, type Schemas } from "../../api/client";
+import { FormActions } from "../../components/FormActions";
 import { FailureAlert, useServerSubmit } from "../../components/useServerSubmit";
 import { useNotify } from "../../hooks";
 
@@ -23,7 +25,7 @@ export function NewManagerModal({ opened, onClose }: { opened: boolean; onClose:
     onClose();
   };
   return (
-    <Modal opened={opened} onClose={close} title={t("staff.new")}>
+    <DeskModal opened={opened} onClose={close} title={t("staff.new")}>
       <form noValidate onSubmit={submit.onSubmit}>
         <Stack>
           <FailureAlert message={submit.failure} />
@@ -37,17 +39,10 @@ export function NewManagerModal({ opened, onClose }: { opened: boolean; onClose:
             {...form.getInputProps("password")}
           />
           <Checkbox label={t("staff.active")} {...form.getInputProps("isActive", { type: "checkbox" })} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={form.submitting}>
-              {t("common.create")}
-            </Button>
-          </Group>
+          <FormActions onCancel={close} submitLabel={t("common.create")} submitting={form.submitting} />
         </Stack>
       </form>
-    </Modal>
+    </DeskModal>
   );
 }
 
@@ -67,7 +62,7 @@ export function PasswordModal({ user, onClose }: { user: Schemas["User"] | null;
     onClose();
   };
   return (
-    <Modal opened={user !== null} onClose={close} title={t("staff.resetTitle", { name: user?.fullName ?? "" })}>
+    <DeskModal opened={user !== null} onClose={close} title={t("staff.resetTitle", { name: user?.fullName ?? "" })}>
       <form noValidate onSubmit={submit.onSubmit}>
         <Stack>
           <FailureAlert message={submit.failure} />
@@ -78,16 +73,9 @@ export function PasswordModal({ user, onClose }: { user: Schemas["User"] | null;
             autoComplete="new-password"
             {...form.getInputProps("password")}
           />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              {t("common.cancel")}
-            </Button>
-            <Button type="submit" loading={form.submitting}>
-              {t("common.save")}
-            </Button>
-          </Group>
+          <FormActions onCancel={close} submitLabel={t("common.save")} submitting={form.submitting} />
         </Stack>
       </form>
-    </Modal>
+    </DeskModal>
   );
 }
