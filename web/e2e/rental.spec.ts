@@ -49,7 +49,12 @@ test.describe.serial("a rental, from the calendar to the receipt", () => {
     await page.goto("/login");
     await logIn(page, "admin", ADMIN_PASSWORD);
     const clioId = await addCar(page, CLIO);
-    await addCar(page, SANDERO);
+    const sanderoId = await addCar(page, SANDERO);
+    // The Sandero asks for a deposit, held at hand-over and given back after the return.
+    const rates = await page.request.put(`/api/cars/${sanderoId}/rates`, {
+      data: { base: { daily: SANDERO.rate }, deposit: 1000 },
+    });
+    expect(rates.status(), await rates.text()).toBe(200);
 
     // The board before: rentals overdue, the month's revenue.
     await expect(page.getByRole("heading", { name: "Tableau de bord" })).toBeVisible();
@@ -170,6 +175,14 @@ test.describe.serial("a rental, from the calendar to the receipt", () => {
     await expect(page.getByRole("dialog")).toHaveCount(0);
     await expect(page.getByTestId("balance")).toContainText(/Reste dû\s*0,00/);
 
+    // The deposit held at hand-over goes back to the client.
+    await expect(page.getByTestId("deposit")).toContainText(/Détenue\s*1\s000,00/);
+    await page.getByRole("button", { name: "Rendre la caution" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Enregistrer" }).click();
+    await expect(page.getByRole("dialog")).toHaveCount(0);
+    await expect(page.getByTestId("deposit")).toContainText(/Détenue\s*0,00/);
+    await expect(page.getByTestId("deposit")).toContainText(/Rendue\s*1\s000,00/);
+
     // The receipt, as printed: the agency, the totals and both payments, no navigation.
     await page.emulateMedia({ media: "print" });
     await expect(page.getByText("Reçu de location")).toBeVisible();
@@ -208,5 +221,28 @@ test.describe.serial("a rental, from the calendar to the receipt", () => {
     const difference = page.getByRole("table", { name: "Avant et après : UPDATE_RESERVATION_STATUS" });
     await expect(difference).toContainText(/status\s*active\s*completed/);
     await checkScreen(page, "24-audit");
+  });
+
+  test("a car blocked for servicing is drawn on the fleet calendar", async ({ page }) => {
+    await page.goto("/login");
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    await page.getByRole("link", { name: "Voitures" }).click();
+    await page.getByRole("link", { name: "Renault Clio" }).click();
+    await page.getByRole("button", { name: "Immobiliser la voiture" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel(/^Motif/).fill("Vidange");
+    await dialog.getByRole("button", { name: "Créer" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByRole("row", { name: /Vidange/ })).toContainText("sans fin prévue");
+    await checkScreen(page, "25-car-blocked");
+    await page.getByRole("link", { name: "Planning" }).click();
+    const bar = page.getByTestId(`cal-row-${CLIO.plate}`).getByRole("link", { name: "Immobilisée : Vidange" });
+    await expect(bar).toBeVisible();
+    await page.getByText("Mois", { exact: true }).click();
+    await expect(bar).toBeVisible();
+    await bar.click();
+    await expect(page.getByRole("heading", { name: `Renault Clio (${CLIO.plate})` })).toBeVisible();
+    await page.getByRole("button", { name: "Terminer maintenant" }).click();
+    await expect(page.getByRole("button", { name: "Terminer maintenant" })).toHaveCount(0);
   });
 });

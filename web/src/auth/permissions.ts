@@ -4,13 +4,15 @@ import type { Schemas } from "../api/client";
 
 type Role = Schemas["Role"];
 
-export type Action = "car.write" | "client.delete" | "staff.manage" | "audit.read";
+export type Action = "car.write" | "client.delete" | "staff.manage" | "audit.read" | "fee.waive" | "invoice.credit";
 
 const ALLOWED: Record<Action, Role[]> = {
   "car.write": ["admin"],
   "client.delete": ["admin"],
   "staff.manage": ["admin"],
   "audit.read": ["admin"],
+  "fee.waive": ["admin"],
+  "invoice.credit": ["admin"],
 };
 
 export function can(role: string | undefined, action: Action): boolean {

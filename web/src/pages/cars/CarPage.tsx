@@ -12,6 +12,7 @@ import { QueryState } from "../../components/QueryState";
 import { changedFields } from "../../components/serverErrors";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useFormat, useNotify } from "../../hooks";
+import { BlocksCard } from "./BlocksCard";
 import { CarForm, numberOrNull, type CarValues } from "./CarForm";
 import { carName } from "./CarsPage";
 import { PhotoPicker } from "./PhotoPicker";
@@ -127,6 +128,7 @@ function CarDetails({ car }: { car: Car }) {
       ) : (
         <ReadOnlyCar car={car} />
       )}
+      <BlocksCard carId={car._id} />
     </Stack>
   );
 }

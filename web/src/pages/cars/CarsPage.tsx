@@ -6,6 +6,7 @@ import { Link } from "react-router";
 import { api, ok, type Schemas } from "../../api/client";
 import { useAuth } from "../../auth/AuthProvider";
 import { can } from "../../auth/permissions";
+import { BranchFilter } from "../../components/BranchFilter";
 import { PagedResults } from "../../components/PagedResults";
 import { SearchBox } from "../../components/SearchBox";
 import { SortableHeader } from "../../components/SortableHeader";
@@ -29,8 +30,9 @@ export function CarsPage() {
   const q = list.get("q") ?? "";
   const status = list.get("status") as CarStatus | null;
   const sort = list.get("sort");
+  const branch = list.get("branch");
   const query = useQuery({
-    queryKey: ["cars", "list", { page: list.page, q, status, sort }],
+    queryKey: ["cars", "list", { page: list.page, q, status, sort, branch }],
     queryFn: () =>
       ok(
         api.GET("/api/cars", {
@@ -41,6 +43,7 @@ export function CarsPage() {
               ...(q ? { q } : {}),
               ...(status ? { status } : {}),
               ...(sort ? { sort } : {}),
+              ...(branch ? { branch } : {}),
             },
           },
         }),
@@ -75,6 +78,7 @@ export function CarsPage() {
           data={CAR_STATUSES.map((s) => ({ value: s, label: t(`status.car.${s}`) }))}
           w={200}
         />
+        <BranchFilter value={branch} onChange={(value) => list.set("branch", value)} />
       </Group>
       <PagedResults query={query} list={list} perPage={PER_PAGE}>
         {(cars) => (

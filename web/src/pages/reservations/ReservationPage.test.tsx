@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import i18n from "../../i18n";
 import { AppRoutes } from "../../routes";
 import { CLIENT, reservation } from "../../test/fixtures";
-import { json, renderAt, serve } from "../../test/render";
+import { json, MANAGER, renderAt, serve } from "../../test/render";
 
 const PATH = `/reservations/${reservation()._id}`;
 const ONE = `GET /api/reservations/${reservation()._id}`;
@@ -82,5 +82,41 @@ describe("a reservation's page", () => {
       "href",
       `/clients/${CLIENT._id}`,
     );
+  });
+
+  it("records how damage found at return was dealt with", async () => {
+    const requests = serve({
+      [ONE]: () => json(reservation({ status: "completed", reviewRequired: true })),
+      [`POST /api/reservations/${reservation()._id}/review`]: () =>
+        json(reservation({ status: "completed", reviewRequired: false })),
+    });
+    renderAt(<AppRoutes />, PATH);
+    const user = userEvent.setup();
+    expect(await screen.findByText(/Des dommages nouveaux ont été notés au retour/)).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Dommages traités" }));
+    const dialog = await screen.findByRole("dialog");
+    await user.type(
+      within(dialog).getByLabelText(/Comment les dommages ont été traités/),
+      "Facturé 1500 pour la portière",
+    );
+    await user.click(within(dialog).getByRole("button", { name: "Dommages traités" }));
+    await waitFor(() => expect(screen.queryByText(/Des dommages nouveaux/)).not.toBeInTheDocument());
+    const post = requests.find((r) => r.method === "POST");
+    expect(await post?.json()).toEqual({ resolution: "Facturé 1500 pour la portière" });
+  });
+
+  it("shows a cancellation fee, which only an admin may waive", async () => {
+    const cancelled = reservation({
+      status: "cancelled_by_client",
+      fee: { kind: "cancellation", amount: 250, waiver: null },
+    });
+    serve({ [ONE]: () => json(cancelled) }, MANAGER);
+    const { unmount } = renderAt(<AppRoutes />, PATH);
+    expect(await screen.findByText(/Frais d'annulation : 250,00\s*MAD/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Annuler les frais" })).not.toBeInTheDocument();
+    unmount();
+    serve({ [ONE]: () => json(cancelled) });
+    renderAt(<AppRoutes />, PATH);
+    expect(await screen.findByRole("button", { name: "Annuler les frais" })).toBeInTheDocument();
   });
 });

@@ -15,6 +15,8 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { useFormat, useMeta } from "../../hooks";
 import { carName } from "../cars/CarsPage";
 import { clientName } from "../clients/ClientsPage";
+import { DepositCard } from "./DepositCard";
+import { FeeNotice, InvoicesCard, ReviewNotice } from "./FollowUps";
 import { InspectionCard } from "./InspectionCard";
 import { StatusActions } from "./StatusActions";
 
@@ -72,6 +74,8 @@ function ReservationDetails({ reservation: r }: { reservation: Reservation }) {
         </Group>
       </Group>
       <StatusActions reservation={r} />
+      <ReviewNotice reservation={r} />
+      <FeeNotice reservation={r} />
       <SimpleGrid cols={{ base: 1, md: 3 }}>
         <Parties reservation={r} />
         <Period reservation={r} />
@@ -79,6 +83,8 @@ function ReservationDetails({ reservation: r }: { reservation: Reservation }) {
       </SimpleGrid>
       <PriceLines reservation={r} />
       <Payments reservation={r} />
+      <DepositCard reservation={r} />
+      <InvoicesCard reservation={r} />
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         {r.checkoutInspection && <InspectionCard reservation={r} kind="checkout" />}
         {r.checkinInspection && <InspectionCard reservation={r} kind="checkin" />}

@@ -12,6 +12,7 @@ import { FailureAlert, useServerSubmit } from "../../components/useServerSubmit"
 import { FormActions } from "../../components/FormActions";
 import { useFormat, useNotify } from "../../hooks";
 import { useReservationChanged } from "./cache";
+import { EditBookingModal } from "./EditBookingModal";
 import { nextMoves } from "./lifecycle";
 import { PickUpModal } from "./PickUpModal";
 import { ReturnModal } from "./ReturnModal";
@@ -34,7 +35,7 @@ export function StatusActions({ reservation: r }: { reservation: Reservation }) 
   const notify = useNotify();
   const change = useStatusChange(r);
   const moves = nextMoves(r.status, r.startDate);
-  const [modal, setModal] = useState<"pickup" | "return" | "cancel" | "payment" | null>(null);
+  const [modal, setModal] = useState<"pickup" | "return" | "cancel" | "payment" | "edit" | null>(null);
   const close = () => setModal(null);
   const simple = useMutation({
     mutationFn: (status: StatusChange["status"]) => change({ status }),
@@ -54,6 +55,11 @@ export function StatusActions({ reservation: r }: { reservation: Reservation }) 
       )}
       {moves.includes("completed") && (
         <Button onClick={() => setModal("return")}>{t("reservation.actions.return")}</Button>
+      )}
+      {(r.status === "pending_confirmation" || r.status === "confirmed") && (
+        <Button variant="outline" onClick={() => setModal("edit")}>
+          {t("reservation.actions.edit")}
+        </Button>
       )}
       <Button variant="outline" onClick={() => setModal("payment")}>
         {t("reservation.actions.payment")}
@@ -80,6 +86,7 @@ export function StatusActions({ reservation: r }: { reservation: Reservation }) 
       {modal === "return" && <ReturnModal reservation={r} onClose={close} />}
       {modal === "cancel" && <CancelModal reservation={r} onClose={close} />}
       {modal === "payment" && <PaymentModal reservation={r} onClose={close} />}
+      {modal === "edit" && <EditBookingModal reservation={r} onClose={close} />}
     </Group>
   );
 }

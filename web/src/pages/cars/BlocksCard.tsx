@@ -1,0 +1,163 @@
+// Taking a car off the road for a window (servicing, repair, registration): its blocks,
+// a new one, ending one now, removing one entered by mistake. The fleet calendar draws them.
+import { Button, Card, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
+import { useForm } from "@mantine/form";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { api, ok, type Schemas } from "../../api/client";
+import { confirmThen } from "../../components/confirm";
+import { DeskModal } from "../../components/DeskModal";
+import { FormActions } from "../../components/FormActions";
+import { FailureAlert, useServerSubmit } from "../../components/useServerSubmit";
+import { useFormat, useNotify } from "../../hooks";
+import { fromLocalInput, toLocalInput } from "../reservations/lifecycle";
+
+type Block = Schemas["Block"];
+
+export function BlocksCard({ carId }: { carId: string }) {
+  const { t } = useTranslation();
+  const format = useFormat();
+  const notify = useNotify();
+  const queries = useQueryClient();
+  const [adding, setAdding] = useState(false);
+  const blocks = useQuery({
+    queryKey: ["cars", "blocks", carId],
+    queryFn: () => ok(api.GET("/api/cars/{id}/blocks", { params: { path: { id: carId }, query: { perPage: 20 } } })),
+  });
+  const refresh = () =>
+    Promise.all([["cars"], ["calendar"], ["dashboard"]].map((queryKey) => queries.invalidateQueries({ queryKey })));
+  const end = useMutation({
+    mutationFn: (b: Block) =>
+      ok(
+        api.PUT("/api/cars/{id}/blocks/{blockId}", {
+          params: { path: { id: carId, blockId: b._id } },
+          body: { end: new Date().toISOString() },
+        }),
+      ),
+    onSuccess: async () => {
+      await refresh();
+      notify.success(t("blocks.ended"));
+    },
+    onError: (e) => notify.failure(e),
+  });
+  const remove = useMutation({
+    mutationFn: (b: Block) =>
+      ok(api.DELETE("/api/cars/{id}/blocks/{blockId}", { params: { path: { id: carId, blockId: b._id } } })),
+    onSuccess: async () => {
+      await refresh();
+      notify.success(t("blocks.deleted"));
+    },
+    onError: (e) => notify.failure(e),
+  });
+  const now = Date.now();
+  const items = blocks.data?.items ?? [];
+  return (
+    <Card withBorder>
+      <Group justify="space-between">
+        <Title order={3} size="h5">
+          {t("blocks.title")}
+        </Title>
+        <Button size="xs" variant="default" onClick={() => setAdding(true)}>
+          {t("blocks.new")}
+        </Button>
+      </Group>
+      {items.length === 0 ? (
+        <Text c="dimmed" size="sm">
+          {t("blocks.none")}
+        </Text>
+      ) : (
+        <Table>
+          <Table.Tbody>
+            {items.map((b) => {
+              const running = new Date(b.start).getTime() <= now && (!b.end || new Date(b.end).getTime() > now);
+              return (
+                <Table.Tr key={b._id}>
+                  <Table.Td>{b.reason}</Table.Td>
+                  <Table.Td>
+                    {format.dateTime(b.start)} → {b.end ? format.dateTime(b.end) : t("blocks.open")}
+                  </Table.Td>
+                  <Table.Td ta="right">
+                    <Group gap="xs" justify="flex-end">
+                      {running && (
+                        <Button size="xs" variant="default" onClick={() => end.mutate(b)}>
+                          {t("blocks.endNow")}
+                        </Button>
+                      )}
+                      <Button
+                        size="xs"
+                        variant="outline"
+                        color="red"
+                        onClick={() =>
+                          confirmThen(t, t("blocks.confirmDelete", { reason: b.reason }), t("common.delete"), () =>
+                            remove.mutate(b),
+                          )
+                        }
+                      >
+                        {t("common.delete")}
+                      </Button>
+                    </Group>
+                  </Table.Td>
+                </Table.Tr>
+              );
+            })}
+          </Table.Tbody>
+        </Table>
+      )}
+      {adding && <NewBlockModal carId={carId} onDone={refresh} onClose={() => setAdding(false)} />}
+    </Card>
+  );
+}
+
+function NewBlockModal({
+  carId,
+  onDone,
+  onClose,
+}: {
+  carId: string;
+  onDone: () => Promise<unknown>;
+  onClose: () => void;
+}) {
+  const { t } = useTranslation();
+  const notify = useNotify();
+  const form = useForm({ initialValues: { start: toLocalInput(new Date()), end: "", reason: "" } });
+  const submit = useServerSubmit(form, async (values) => {
+    await ok(
+      api.POST("/api/cars/{id}/blocks", {
+        params: { path: { id: carId } },
+        body: {
+          start: fromLocalInput(values.start) ?? "",
+          end: fromLocalInput(values.end),
+          reason: values.reason.trim(),
+        },
+      }),
+    );
+    await onDone();
+    notify.success(t("blocks.created"));
+    onClose();
+  });
+  return (
+    <DeskModal opened onClose={onClose} title={t("blocks.new")}>
+      <form noValidate onSubmit={submit.onSubmit}>
+        <Stack>
+          <FailureAlert message={submit.failure} />
+          <TextInput type="datetime-local" label={t("blocks.start")} required {...form.getInputProps("start")} />
+          <TextInput
+            type="datetime-local"
+            label={t("blocks.end")}
+            description={t("blocks.endHint")}
+            {...form.getInputProps("end")}
+          />
+          <TextInput
+            label={t("blocks.reason")}
+            placeholder={t("blocks.reasonPlaceholder")}
+            required
+            data-autofocus
+            {...form.getInputProps("reason")}
+          />
+          <FormActions onCancel={onClose} submitLabel={t("common.create")} submitting={form.submitting} />
+        </Stack>
+      </form>
+    </DeskModal>
+  );
+}
