@@ -245,4 +245,45 @@ test.describe.serial("a rental, from the calendar to the receipt", () => {
     await page.getByRole("button", { name: "Terminer maintenant" }).click();
     await expect(page.getByRole("button", { name: "Terminer maintenant" })).toHaveCount(0);
   });
+
+  test("the admin sets up a branch and an extra, which a booking then offers and prices", async ({ page }) => {
+    await page.goto("/login");
+    await logIn(page, "admin", ADMIN_PASSWORD);
+    await page.getByRole("link", { name: "Paramètres" }).click();
+    await page.getByRole("button", { name: "Nouvelle agence" }).click();
+    let dialog = page.getByRole("dialog");
+    await dialog.getByLabel(/^Nom/).fill("Casablanca Centre");
+    await dialog.getByLabel(/^Adresse/).fill("12 boulevard d'Anfa, Casablanca");
+    await dialog.getByRole("button", { name: "Ajouter une plage" }).click();
+    await dialog.getByRole("button", { name: "Enregistrer" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByRole("row", { name: /Casablanca Centre/ })).toContainText("lundi 08:30–18:00");
+    await checkScreen(page, "26-settings-branches");
+
+    await page.getByRole("tab", { name: "Options" }).click();
+    await page.getByRole("button", { name: "Nouvelle option" }).click();
+    dialog = page.getByRole("dialog");
+    await dialog.getByLabel(/^Nom/).fill("Siège enfant");
+    await dialog.getByLabel(/^Prix/).fill("30");
+    await dialog.getByLabel(/^Plafond par location/).fill("150");
+    await dialog.getByRole("button", { name: "Enregistrer" }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(page.getByRole("row", { name: /Siège enfant/ })).toContainText(/30,00\s*MAD par jour/);
+    await checkScreen(page, "27-settings-extras");
+
+    // A booking for tomorrow offers the extra, and the quote counts it.
+    await page.goto(`/reservations/new?start=${day(1)}`);
+    await page.getByRole("button", { name: `Choisir Dacia Sandero (${SANDERO.plate})` }).click();
+    await page.getByLabel("Téléphone ou nom du client").fill("Tazi");
+    await page.getByRole("button", { name: "Trouver" }).click();
+    await page.getByRole("button", { name: "Choisir Omar Tazi" }).click();
+    await expect(page.getByTestId("quote-total")).toHaveText(/200,00\s*MAD/);
+    await page.getByRole("checkbox", { name: /Siège enfant/ }).check();
+    await expect(page.getByTestId("quote-total")).toHaveText(/230,00\s*MAD/);
+    await expect(page.getByText("Caution demandée à la remise")).toBeVisible();
+    await checkScreen(page, "28-booking-extras");
+    await page.getByRole("button", { name: "Réserver" }).click();
+    await expect(page.getByRole("cell", { name: /Siège enfant/ })).toBeVisible();
+    await expect(page.getByTestId("total-gross")).toHaveText(/230,00\s*MAD/);
+  });
 });

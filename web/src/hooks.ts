@@ -1,5 +1,5 @@
 // Small hooks every screen uses.
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { notifications } from "@mantine/notifications";
 import { useTranslation } from "react-i18next";
 import { api, ok } from "./api/client";
@@ -48,4 +48,18 @@ export function useNotify() {
     failure: (error: unknown) =>
       notifications.show({ color: "red", message: errorMessage(t, error), closeButtonProps }),
   };
+}
+
+/** An action on the server that, once done, refreshes the screens showing `stale` and says `done`. */
+export function useAction<T>(action: (input: T) => Promise<unknown>, stale: QueryKey[], done: string) {
+  const queries = useQueryClient();
+  const notify = useNotify();
+  return useMutation({
+    mutationFn: action,
+    onSuccess: async () => {
+      await Promise.all(stale.map((queryKey) => queries.invalidateQueries({ queryKey })));
+      notify.success(done);
+    },
+    onError: (e) => notify.failure(e),
+  });
 }

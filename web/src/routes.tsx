@@ -22,6 +22,7 @@ import { LoginPage } from "./pages/LoginPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
 import { ReservationPage } from "./pages/reservations/ReservationPage";
 import { ReservationsPage } from "./pages/reservations/ReservationsPage";
+import { SettingsPage } from "./pages/settings/SettingsPage";
 import { StaffPage } from "./pages/staff/StaffPage";
 
 export function AppRoutes() {
@@ -59,6 +60,14 @@ export function AppRoutes() {
           element={
             <RequireRole action="audit.read">
               <AuditPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="settings"
+          element={
+            <RequireRole action="settings.manage">
+              <SettingsPage />
             </RequireRole>
           }
         />

@@ -4,7 +4,8 @@ import type { Schemas } from "../api/client";
 
 type Role = Schemas["Role"];
 
-export type Action = "car.write" | "client.delete" | "staff.manage" | "audit.read" | "fee.waive" | "invoice.credit";
+export type Action =
+  "car.write" | "client.delete" | "staff.manage" | "audit.read" | "fee.waive" | "invoice.credit" | "settings.manage";
 
 const ALLOWED: Record<Action, Role[]> = {
   "car.write": ["admin"],
@@ -13,6 +14,7 @@ const ALLOWED: Record<Action, Role[]> = {
   "audit.read": ["admin"],
   "fee.waive": ["admin"],
   "invoice.credit": ["admin"],
+  "settings.manage": ["admin"],
 };
 
 export function can(role: string | undefined, action: Action): boolean {

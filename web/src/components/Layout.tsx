@@ -10,6 +10,7 @@ import {
   IconGauge,
   IconHistory,
   IconLogout,
+  IconSettings,
   IconUserCircle,
   IconUsers,
   IconUsersGroup,
@@ -34,6 +35,7 @@ export function Layout() {
     { to: "/clients", label: t("nav.clients"), icon: IconUsers, show: true },
     { to: "/reservations", label: t("nav.reservations"), icon: IconCalendarEvent, show: true },
     { to: "/staff", label: t("nav.staff"), icon: IconUsersGroup, show: can(user?.role, "staff.manage") },
+    { to: "/settings", label: t("nav.settings"), icon: IconSettings, show: can(user?.role, "settings.manage") },
     { to: "/audit", label: t("nav.audit"), icon: IconHistory, show: can(user?.role, "audit.read") },
     { to: "/account", label: t("nav.account"), icon: IconUserCircle, show: true },
   ];

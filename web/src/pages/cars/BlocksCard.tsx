@@ -2,15 +2,15 @@
 // a new one, ending one now, removing one entered by mistake. The fleet calendar draws them.
 import { Button, Card, Group, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useForm } from "@mantine/form";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ok, type Schemas } from "../../api/client";
-import { confirmThen } from "../../components/confirm";
 import { DeskModal } from "../../components/DeskModal";
 import { FormActions } from "../../components/FormActions";
+import { RowActions } from "../../components/RowActions";
 import { FailureAlert, useServerSubmit } from "../../components/useServerSubmit";
-import { useFormat, useNotify } from "../../hooks";
+import { useAction, useFormat, useNotify } from "../../hooks";
 import { fromLocalInput, toLocalInput } from "../reservations/lifecycle";
 
 type Block = Schemas["Block"];
@@ -18,38 +18,29 @@ type Block = Schemas["Block"];
 export function BlocksCard({ carId }: { carId: string }) {
   const { t } = useTranslation();
   const format = useFormat();
-  const notify = useNotify();
-  const queries = useQueryClient();
   const [adding, setAdding] = useState(false);
   const blocks = useQuery({
     queryKey: ["cars", "blocks", carId],
     queryFn: () => ok(api.GET("/api/cars/{id}/blocks", { params: { path: { id: carId }, query: { perPage: 20 } } })),
   });
-  const refresh = () =>
-    Promise.all([["cars"], ["calendar"], ["dashboard"]].map((queryKey) => queries.invalidateQueries({ queryKey })));
-  const end = useMutation({
-    mutationFn: (b: Block) =>
+  const stale: QueryKey[] = [["cars"], ["calendar"], ["dashboard"]];
+  const end = useAction(
+    (b: Block) =>
       ok(
         api.PUT("/api/cars/{id}/blocks/{blockId}", {
           params: { path: { id: carId, blockId: b._id } },
           body: { end: new Date().toISOString() },
         }),
       ),
-    onSuccess: async () => {
-      await refresh();
-      notify.success(t("blocks.ended"));
-    },
-    onError: (e) => notify.failure(e),
-  });
-  const remove = useMutation({
-    mutationFn: (b: Block) =>
+    stale,
+    t("blocks.ended"),
+  );
+  const remove = useAction(
+    (b: Block) =>
       ok(api.DELETE("/api/cars/{id}/blocks/{blockId}", { params: { path: { id: carId, blockId: b._id } } })),
-    onSuccess: async () => {
-      await refresh();
-      notify.success(t("blocks.deleted"));
-    },
-    onError: (e) => notify.failure(e),
-  });
+    stale,
+    t("blocks.deleted"),
+  );
   const now = Date.now();
   const items = blocks.data?.items ?? [];
   return (
@@ -78,25 +69,16 @@ export function BlocksCard({ carId }: { carId: string }) {
                     {format.dateTime(b.start)} → {b.end ? format.dateTime(b.end) : t("blocks.open")}
                   </Table.Td>
                   <Table.Td ta="right">
-                    <Group gap="xs" justify="flex-end">
+                    <RowActions
+                      onDelete={() => remove.mutate(b)}
+                      confirmDelete={t("blocks.confirmDelete", { reason: b.reason })}
+                    >
                       {running && (
                         <Button size="xs" variant="default" onClick={() => end.mutate(b)}>
                           {t("blocks.endNow")}
                         </Button>
                       )}
-                      <Button
-                        size="xs"
-                        variant="outline"
-                        color="red"
-                        onClick={() =>
-                          confirmThen(t, t("blocks.confirmDelete", { reason: b.reason }), t("common.delete"), () =>
-                            remove.mutate(b),
-                          )
-                        }
-                      >
-                        {t("common.delete")}
-                      </Button>
-                    </Group>
+                    </RowActions>
                   </Table.Td>
                 </Table.Tr>
               );
@@ -104,22 +86,15 @@ export function BlocksCard({ carId }: { carId: string }) {
           </Table.Tbody>
         </Table>
       )}
-      {adding && <NewBlockModal carId={carId} onDone={refresh} onClose={() => setAdding(false)} />}
+      {adding && <NewBlockModal carId={carId} stale={stale} onClose={() => setAdding(false)} />}
     </Card>
   );
 }
 
-function NewBlockModal({
-  carId,
-  onDone,
-  onClose,
-}: {
-  carId: string;
-  onDone: () => Promise<unknown>;
-  onClose: () => void;
-}) {
+function NewBlockModal({ carId, stale, onClose }: { carId: string; stale: QueryKey[]; onClose: () => void }) {
   const { t } = useTranslation();
   const notify = useNotify();
+  const queries = useQueryClient();
   const form = useForm({ initialValues: { start: toLocalInput(new Date()), end: "", reason: "" } });
   const submit = useServerSubmit(form, async (values) => {
     await ok(
@@ -132,7 +107,7 @@ function NewBlockModal({
         },
       }),
     );
-    await onDone();
+    await Promise.all(stale.map((queryKey) => queries.invalidateQueries({ queryKey })));
     notify.success(t("blocks.created"));
     onClose();
   });

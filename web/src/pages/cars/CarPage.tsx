@@ -13,6 +13,7 @@ import { changedFields } from "../../components/serverErrors";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useFormat, useNotify } from "../../hooks";
 import { BlocksCard } from "./BlocksCard";
+import { RatesCard } from "./RatesCard";
 import { CarForm, numberOrNull, type CarValues } from "./CarForm";
 import { carName } from "./CarsPage";
 import { PhotoPicker } from "./PhotoPicker";
@@ -128,6 +129,7 @@ function CarDetails({ car }: { car: Car }) {
       ) : (
         <ReadOnlyCar car={car} />
       )}
+      <RatesCard carId={car._id} editable={admin} />
       <BlocksCard carId={car._id} />
     </Stack>
   );
