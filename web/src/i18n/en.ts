@@ -438,6 +438,7 @@ export const en: Messages = {
     block: "Blocked (maintenance)",
     blockLabel: "Blocked: {{reason}}",
     car: "Car",
+    bookCar: "Book {{car}}",
     book: "Book",
     clickToBook: "Click a free day to book",
     noCars: "No cars.",

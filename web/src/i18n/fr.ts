@@ -438,6 +438,7 @@ export const fr = {
     block: "Immobilisée (maintenance)",
     blockLabel: "Immobilisée : {{reason}}",
     car: "Voiture",
+    bookCar: "Réserver {{car}}",
     book: "Réserver",
     clickToBook: "Cliquez un jour libre pour réserver",
     noCars: "Aucune voiture.",

@@ -205,6 +205,7 @@ function CarRow({
           to={`/reservations/new?carId=${car._id}&start=${from.format("YYYY-MM-DD")}`}
           size="xs"
           className="cal-book"
+          aria-label={t("calendar.bookCar", { car: carName(car) })}
         >
           {t("calendar.book")}
         </Anchor>

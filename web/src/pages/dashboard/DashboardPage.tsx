@@ -79,6 +79,9 @@ function BoardView({ board: b }: { board: Board }) {
         <RentalList title={t("dashboard.pickupsToday")} list={b.pickups} empty={t("dashboard.noPickups")} />
         <RentalList title={t("dashboard.returnsToday")} list={b.returns} empty={t("dashboard.noReturns")} />
         {b.overdue.count > 0 && <RentalList title={t("dashboard.overdue")} list={b.overdue} empty="" />}
+        {b.awaitingConfirmation.count > 0 && (
+          <RentalList title={t("dashboard.awaiting")} list={b.awaitingConfirmation} empty="" />
+        )}
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <Card withBorder>
