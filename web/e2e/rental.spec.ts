@@ -11,6 +11,7 @@ import { ARTIFACTS, checkScreen, logIn } from "./helpers";
 const CLIO = { make: "Renault", model: "Clio", plate: "20001-B-7", vin: "VF1RJA00X20001001", rate: 300 };
 const SANDERO = { make: "Dacia", model: "Sandero", plate: "20002-B-7", vin: "UU1BSDA0X20002002", rate: 200 };
 const PHONE = "0661000111";
+const PHOTO = resolve(import.meta.dirname, "fixtures/car.png");
 
 /** A day `offset` days from today, as the calendar and the booking's inputs write it. */
 function day(offset: number): string {
@@ -135,6 +136,9 @@ test.describe.serial("a rental, from the calendar to the receipt", () => {
     await pickUp.getByRole("button", { name: "Remettre la voiture" }).click();
     await expect(pickUp).toHaveCount(0);
     await expect(page.getByText("En cours").first()).toBeVisible();
+    // A photo of the car at hand-over (a tablet's camera offers itself for this input).
+    await page.locator('input[type="file"][capture="environment"]').setInputFiles(PHOTO);
+    await expect(page.getByRole("img", { name: /^Photo du / })).toBeVisible();
 
     // It is now overdue on the board, and its return starts from there.
     await page.getByRole("link", { name: "Tableau de bord" }).click();
