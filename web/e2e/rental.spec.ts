@@ -253,6 +253,10 @@ test.describe.serial("a rental, from the calendar to the receipt", () => {
   test("the admin sets up a branch and an extra, which a booking then offers and prices", async ({ page }) => {
     await page.goto("/login");
     await logIn(page, "admin", ADMIN_PASSWORD);
+    const driver = await page.request.post("/api/clients", {
+      data: { firstName: "Leila", lastName: "Bennani", phone: "0662000222" },
+    });
+    expect(driver.status(), await driver.text()).toBe(201);
     await page.getByRole("link", { name: "Paramètres" }).click();
     await page.getByRole("button", { name: "Nouvelle agence" }).click();
     let dialog = page.getByRole("dialog");
@@ -285,9 +289,19 @@ test.describe.serial("a rental, from the calendar to the receipt", () => {
     await page.getByRole("checkbox", { name: /Siège enfant/ }).check();
     await expect(page.getByTestId("quote-total")).toHaveText(/230,00\s*MAD/);
     await expect(page.getByText("Caution demandée à la remise")).toBeVisible();
+    // Another driver, and a return to the new branch (a one-way rental).
+    await page.getByLabel("Téléphone ou nom", { exact: true }).fill("0662000222");
+    await page.getByRole("button", { name: "Trouver" }).last().click();
+    await page.getByRole("button", { name: "Ajouter Leila Bennani comme conducteur" }).click();
+    await page.getByRole("textbox", { name: "Agence de retour" }).click();
+    await page.getByRole("option", { name: "Casablanca Centre" }).click();
+    await expect(page.getByText("Location aller simple")).toBeVisible();
     await checkScreen(page, "28-booking-extras");
     await page.getByRole("button", { name: "Réserver" }).click();
     await expect(page.getByRole("cell", { name: /Siège enfant/ })).toBeVisible();
+    await expect(page.getByText(/Autres conducteurs : Leila Bennani/)).toBeVisible();
+    await expect(page.getByText("Agence de retour")).toBeVisible();
+    await expect(page.locator("dd", { hasText: "Casablanca Centre" }).first()).toBeVisible();
     await expect(page.getByTestId("total-gross")).toHaveText(/230,00\s*MAD/);
   });
 });

@@ -14,6 +14,7 @@ import { clientName } from "../clients/ClientsPage";
 import { useReservationChanged } from "../reservations/cache";
 import type { Period } from "./BookingPage";
 import { periodInstants } from "./CarStep";
+import { AdditionalDrivers, BranchChoice, type Branches } from "./MoreOptions";
 
 /** The extras chosen, as the quote's `ID:QUANTITY` list. */
 export function extrasParam(ids: string[]): string | undefined {
@@ -42,6 +43,8 @@ export function ConfirmStep({
   const [extras, setExtras] = useState<string[]>([]);
   const [confirmed, setConfirmed] = useState(true);
   const [notes, setNotes] = useState("");
+  const [drivers, setDrivers] = useState<Schemas["Client"][]>([]);
+  const [branches, setBranches] = useState<Branches>({ pickup: null, return: null });
   const [failure, setFailure] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
   const span = periodInstants(period);
@@ -60,6 +63,9 @@ export function ConfirmStep({
             endDate: span.end,
             status: confirmed ? "confirmed" : "pending_confirmation",
             extras: extras.map((extraId) => ({ extraId, quantity: 1 })),
+            additionalDriverIds: drivers.map((d) => d._id),
+            ...(branches.pickup ? { pickupBranchId: branches.pickup } : {}),
+            ...(branches.return ? { returnBranchId: branches.return } : {}),
             ...(notes.trim() ? { notes: notes.trim() } : {}),
           },
         }),
@@ -104,6 +110,10 @@ export function ConfirmStep({
           </Anchor>
         </Card>
         <ExtrasChoice chosen={extras} onChange={setExtras} />
+      </SimpleGrid>
+      <SimpleGrid cols={{ base: 1, md: 2 }}>
+        <AdditionalDrivers mainDriver={client} drivers={drivers} onChange={setDrivers} />
+        <BranchChoice value={branches} onChange={setBranches} />
       </SimpleGrid>
       <QuoteCard carId={car._id} span={span} extras={extras} />
       <Textarea

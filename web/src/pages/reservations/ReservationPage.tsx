@@ -167,12 +167,19 @@ function Parties({ reservation: r }: { reservation: Reservation }) {
 function Period({ reservation: r }: { reservation: Reservation }) {
   const { t } = useTranslation();
   const format = useFormat();
+  const branches = useQuery({ queryKey: ["branches"], queryFn: () => ok(api.GET("/api/branches")), staleTime: 60_000 });
+  const branchName = (id: string | null | undefined) => branches.data?.items.find((b) => b._id === id)?.name;
+  const places: [string, string][] = [
+    [t("booking.pickupBranch"), branchName(r.pickupBranchId)],
+    [t("booking.returnBranch"), branchName(r.returnBranchId)],
+  ].filter((row): row is [string, string] => Boolean(row[1]));
   const rows: [string, string][] = [
     [t("reservation.plannedStart"), format.dateTime(r.startDate)],
     [t("reservation.plannedEnd"), format.dateTime(r.endDate)],
     [t("reservation.pickedUp"), format.dateTime(r.actualPickupDate)],
     [t("reservation.returned"), format.dateTime(r.actualReturnDate)],
     [t("reservation.bookedOn"), format.dateTime(r.reservationDate)],
+    ...places,
   ];
   return (
     <Card withBorder>
