@@ -487,7 +487,6 @@ export const en: Messages = {
     captured: "Kept",
     released: "Given back",
     outstanding: "Held",
-    kind: "Movement",
     reason: "Reason",
     captureReason: "Required: what the deduction pays for (damage, fuel, a fine…).",
     atMost: "At most {{amount}}; empty: all of it.",

@@ -487,7 +487,6 @@ export const fr = {
     captured: "Retenue",
     released: "Rendue",
     outstanding: "Détenue",
-    kind: "Mouvement",
     reason: "Motif",
     captureReason: "Obligatoire : ce que la retenue paie (dommage, carburant, amende…).",
     atMost: "Au plus {{amount}} ; vide : tout.",
