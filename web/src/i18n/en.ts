@@ -229,7 +229,11 @@ export const en: Messages = {
     status: "Status",
     period: "Period",
     anyPeriod: "Empty: any dates",
-    overdueOnly: "Overdue only",
+    only: {
+      overdue: "Overdue only",
+      reviewRequired: "Damage to deal with",
+      balanceDue: "Money owed on a closed rental",
+    },
     oneClient: "One client only",
     oneCar: "One car only",
     number: "No.",

@@ -229,7 +229,11 @@ export const fr = {
     status: "Statut",
     period: "Période",
     anyPeriod: "Vide : toutes les dates",
-    overdueOnly: "En retard seulement",
+    only: {
+      overdue: "En retard seulement",
+      reviewRequired: "Dommages à traiter",
+      balanceDue: "Reste dû sur une location close",
+    },
     oneClient: "Un seul client",
     oneCar: "Une seule voiture",
     number: "N°",

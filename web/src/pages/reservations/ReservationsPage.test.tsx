@@ -50,6 +50,13 @@ describe("the reservations list", () => {
       expect(last.searchParams.get("clientId")).toBe("65a1b2c3d4e5f6a7b8c9d0c1");
       expect(last.searchParams.get("sort")).toBe("-startDate");
     });
+    await user.click(screen.getByRole("switch", { name: "Dommages à traiter" }));
+    await user.click(screen.getByRole("switch", { name: "Reste dû sur une location close" }));
+    await waitFor(() => {
+      const last = new URL(requests.filter((r) => r.url.includes("/api/reservations")).at(-1)?.url ?? "http://x/");
+      expect(last.searchParams.get("reviewRequired")).toBe("true");
+      expect(last.searchParams.get("balanceDue")).toBe("true");
+    });
     await user.click(screen.getByRole("button", { name: "Un seul client" }));
     await waitFor(() => {
       const last = new URL(requests.filter((r) => r.url.includes("/api/reservations")).at(-1)?.url ?? "http://x/");

@@ -1,4 +1,5 @@
-// Every rental, filtered as the contract allows: status, period, client, car, overdue.
+// Every rental, filtered as the contract allows (status, period, client, car, overdue) and
+// as the server also can: by branch, damage awaiting review, money still owed.
 import { Anchor, Button, Group, Select, Stack, Switch, Table, Title } from "@mantine/core";
 import { IconPlus, IconX } from "@tabler/icons-react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
@@ -6,6 +7,7 @@ import dayjs from "dayjs";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { api, ok, type Schemas } from "../../api/client";
+import { BranchFilter } from "../../components/BranchFilter";
 import { PagedResults } from "../../components/PagedResults";
 import { PeriodFilter } from "../../components/PeriodFilter";
 import { SearchBox } from "../../components/SearchBox";
@@ -36,6 +38,9 @@ export function ReservationsPage() {
     clientId: list.get("clientId"),
     carId: list.get("carId"),
     overdue: list.get("overdue") === "true",
+    branch: list.get("branch"),
+    reviewRequired: list.get("reviewRequired") === "true",
+    balanceDue: list.get("balanceDue") === "true",
     sort: list.get("sort") ?? "-startDate",
   };
   const query = useQuery({
@@ -53,6 +58,9 @@ export function ReservationsPage() {
               ...(filters.clientId ? { clientId: filters.clientId } : {}),
               ...(filters.carId ? { carId: filters.carId } : {}),
               ...(filters.overdue ? { overdue: true } : {}),
+              ...(filters.branch ? { branch: filters.branch } : {}),
+              ...(filters.reviewRequired ? { reviewRequired: true } : {}),
+              ...(filters.balanceDue ? { balanceDue: true } : {}),
               ...periodQuery(filters.from, filters.to),
             },
           },
@@ -86,12 +94,17 @@ export function ReservationsPage() {
           w={220}
         />
         <PeriodFilter list={list} />
-        <Switch
-          label={t("reservations.overdueOnly")}
-          checked={filters.overdue}
-          onChange={(e) => list.set("overdue", e.currentTarget.checked ? "true" : null)}
-          mb={8}
-        />
+        <BranchFilter value={filters.branch} onChange={(b) => list.set("branch", b)} />
+        <Stack gap={6}>
+          {(["overdue", "reviewRequired", "balanceDue"] as const).map((flag) => (
+            <Switch
+              key={flag}
+              label={t(`reservations.only.${flag}`)}
+              checked={filters[flag]}
+              onChange={(e) => list.set(flag, e.currentTarget.checked ? "true" : null)}
+            />
+          ))}
+        </Stack>
       </Group>
       <ActiveFilters list={list} clientId={filters.clientId} carId={filters.carId} />
       <PagedResults query={query} list={list} perPage={PER_PAGE}>
