@@ -551,14 +551,14 @@ pub async fn change_status(
         additional_charges: body.additional_charges,
         inspection: body.inspection,
     };
-    let change = parse_hand_over(&mut errors, hand_over, status);
+    let hand_over = parse_hand_over(&mut errors, hand_over);
     errors.finish()?;
-    let change = change.ok_or_else(|| AppError::invalid_field("status", "is required"))?;
+    let status = status.ok_or_else(|| AppError::invalid_field("status", "is required"))?;
     let updated = reservations::change_status(
         &state.db,
         &staff.actor(),
         id,
-        change,
+        hand_over.to(status),
         policy(&state),
         &origin,
     )
@@ -566,13 +566,27 @@ pub async fn change_status(
     Ok(Json(updated))
 }
 
-/// The time, charges and inspection of a hand-over, read into a [`StatusChange`] to
-/// `status` (none if the status was missing or wrong; `errors` says why).
-fn parse_hand_over(
-    errors: &mut FieldErrors,
-    body: HandOverBody,
-    status: Option<ReservationStatus>,
-) -> Option<StatusChange> {
+/// The time, charges and inspection of a hand-over, as read from a body.
+struct HandOver {
+    at: Option<Timestamp>,
+    charges: Vec<Charge>,
+    inspection: Option<Reading>,
+}
+
+impl HandOver {
+    /// The move to `status` with this hand-over.
+    fn to(self, status: ReservationStatus) -> StatusChange {
+        StatusChange {
+            status,
+            at: self.at,
+            charges: self.charges,
+            inspection: self.inspection,
+        }
+    }
+}
+
+/// Reads a hand-over's parts; what is wrong goes to `errors`.
+fn parse_hand_over(errors: &mut FieldErrors, body: HandOverBody) -> HandOver {
     let at = optional(errors, "at", body.at, |s| parse_instant(s).map(Some)).flatten();
     let charges = optional(errors, "additionalCharges", body.additional_charges, |c| {
         parse_charges(c).map(Some)
@@ -587,12 +601,11 @@ fn parse_hand_over(
         Some(Ok(reading)) => Some(reading),
         None => None,
     };
-    Some(StatusChange {
-        status: status?,
+    HandOver {
         at,
         charges,
         inspection,
-    })
+    }
 }
 
 /// A return as it would be recorded: its time, the agent's charges and the inspection.
@@ -642,9 +655,9 @@ pub async fn quote_return(
     JsonBody(body): JsonBody<HandOverBody>,
 ) -> AppResult<impl IntoResponse> {
     let mut errors = FieldErrors::default();
-    let change = parse_hand_over(&mut errors, body, Some(ReservationStatus::Completed));
+    let hand_over = parse_hand_over(&mut errors, body);
     errors.finish()?;
-    let change = change.ok_or_else(|| AppError::invalid_field("status", "is required"))?;
+    let change = hand_over.to(ReservationStatus::Completed);
     let quoted = reservations::quote_return(&state.db, id, change, policy(&state)).await?;
     Ok(Json(quoted))
 }
