@@ -16,6 +16,11 @@ export function useMeta() {
   });
 }
 
+/** The agency's branches: a short list, shared by every screen that shows or filters by one. */
+export function useBranches() {
+  return useQuery({ queryKey: ["branches"], queryFn: () => ok(api.GET("/api/branches")), staleTime: 60_000 });
+}
+
 /** Money and dates as the user's language writes them, in the agency's currency. */
 export function useFormat() {
   const { i18n } = useTranslation();

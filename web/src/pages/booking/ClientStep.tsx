@@ -17,6 +17,15 @@ export function looksLikePhone(text: string): boolean {
   return /^\+?[\d\s().-]{6,}$/.test(text.trim());
 }
 
+/** The clients a desk search finds: by phone when it looks like one, else by name, e-mail or CIN. */
+export function findClients(text: string, perPage: number) {
+  return ok(
+    api.GET("/api/clients", {
+      params: { query: { perPage, ...(looksLikePhone(text) ? { phone: text } : { q: text }) } },
+    }),
+  );
+}
+
 export function ClientStep({ onPick }: { onPick: (client: Client) => void }) {
   const { t } = useTranslation();
   const [typed, setTyped] = useState("");
@@ -52,8 +61,7 @@ function Matches({ text, onPick }: { text: string; onPick: (client: Client) => v
   const phone = looksLikePhone(text);
   const query = useQuery({
     queryKey: ["clients", "list", { booking: text }],
-    queryFn: () =>
-      ok(api.GET("/api/clients", { params: { query: { perPage: 10, ...(phone ? { phone: text } : { q: text }) } } })),
+    queryFn: () => findClients(text, 10),
   });
   return (
     <QueryState query={query}>

@@ -5,9 +5,10 @@ import { Badge, Button, Card, CloseButton, Group, Select, Stack, Text, TextInput
 import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { api, ok, type Schemas } from "../../api/client";
+import type { Schemas } from "../../api/client";
+import { useBranches } from "../../hooks";
 import { clientName } from "../clients/ClientsPage";
-import { looksLikePhone } from "./ClientStep";
+import { findClients } from "./ClientStep";
 
 type Client = Schemas["Client"];
 
@@ -28,17 +29,7 @@ export function AdditionalDrivers({
   const [searched, setSearched] = useState<string | null>(null);
   const found = useQuery({
     queryKey: ["clients", "list", { driver: searched }],
-    queryFn: () =>
-      ok(
-        api.GET("/api/clients", {
-          params: {
-            query: {
-              perPage: 5,
-              ...(looksLikePhone(searched ?? "") ? { phone: searched ?? "" } : { q: searched ?? "" }),
-            },
-          },
-        }),
-      ),
+    queryFn: () => findClients(searched ?? "", 5),
     enabled: Boolean(searched),
   });
   const taken = new Set([mainDriver._id, ...drivers.map((d) => d._id)]);
@@ -118,7 +109,7 @@ export interface Branches {
 /** Where the car leaves from and comes back to; empty keeps the server's defaults. */
 export function BranchChoice({ value, onChange }: { value: Branches; onChange: (b: Branches) => void }) {
   const { t } = useTranslation();
-  const branches = useQuery({ queryKey: ["branches"], queryFn: () => ok(api.GET("/api/branches")), staleTime: 60_000 });
+  const branches = useBranches();
   const items = branches.data?.items ?? [];
   if (items.length === 0) return null;
   const data = items.map((b) => ({ value: b._id, label: b.name }));

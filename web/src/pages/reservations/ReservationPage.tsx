@@ -12,7 +12,7 @@ import { can } from "../../auth/permissions";
 import { Facts } from "../../components/Facts";
 import { QueryState } from "../../components/QueryState";
 import { StatusBadge } from "../../components/StatusBadge";
-import { useFormat, useMeta } from "../../hooks";
+import { useBranches, useFormat, useMeta } from "../../hooks";
 import { carName } from "../cars/CarsPage";
 import { clientName } from "../clients/ClientsPage";
 import { DepositCard } from "./DepositCard";
@@ -107,11 +107,7 @@ function PrintHeader({ reservation: r }: { reservation: Reservation }) {
   const { t } = useTranslation();
   const meta = useMeta();
   const format = useFormat();
-  const branch = useQuery({
-    queryKey: ["branches", "one", r.pickupBranchId],
-    queryFn: () => ok(api.GET("/api/branches/{id}", { params: { path: { id: r.pickupBranchId ?? "" } } })),
-    enabled: Boolean(r.pickupBranchId),
-  });
+  const branch = useBranches().data?.items.find((b) => b._id === r.pickupBranchId);
   const closed = r.status === "completed";
   return (
     <div className="print-only">
@@ -120,10 +116,10 @@ function PrintHeader({ reservation: r }: { reservation: Reservation }) {
           <Text fw={700} size="lg">
             {meta.data?.name ?? t("app.name")}
           </Text>
-          {branch.data && (
+          {branch && (
             <Text size="sm">
-              {branch.data.name} — {branch.data.address}
-              {branch.data.phone ? ` — ${branch.data.phone}` : ""}
+              {branch.name} — {branch.address}
+              {branch.phone ? ` — ${branch.phone}` : ""}
             </Text>
           )}
         </div>
@@ -167,7 +163,7 @@ function Parties({ reservation: r }: { reservation: Reservation }) {
 function Period({ reservation: r }: { reservation: Reservation }) {
   const { t } = useTranslation();
   const format = useFormat();
-  const branches = useQuery({ queryKey: ["branches"], queryFn: () => ok(api.GET("/api/branches")), staleTime: 60_000 });
+  const branches = useBranches();
   const branchName = (id: string | null | undefined) => branches.data?.items.find((b) => b._id === id)?.name;
   const places: [string, string][] = [
     [t("booking.pickupBranch"), branchName(r.pickupBranchId)],

@@ -2,7 +2,7 @@
 import { ActionIcon, Button, Group, Select, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useForm } from "@mantine/form";
 import { IconPlus, IconTrash } from "@tabler/icons-react";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, ok, type Schemas } from "../../api/client";
@@ -11,7 +11,7 @@ import { FormActions } from "../../components/FormActions";
 import { QueryState } from "../../components/QueryState";
 import { RowActions } from "../../components/RowActions";
 import { FailureAlert, useServerSubmit } from "../../components/useServerSubmit";
-import { useAction, useNotify } from "../../hooks";
+import { useAction, useBranches, useNotify } from "../../hooks";
 
 type Branch = Schemas["Branch"];
 type Period = Schemas["OpeningPeriod"];
@@ -29,7 +29,7 @@ export function hoursText(periods: Period[], dayName: (day: string) => string): 
 export function BranchesPanel() {
   const { t } = useTranslation();
   const [editing, setEditing] = useState<Branch | "new" | null>(null);
-  const branches = useQuery({ queryKey: ["branches"], queryFn: () => ok(api.GET("/api/branches")) });
+  const branches = useBranches();
   const remove = useAction(
     (b: Branch) => ok(api.DELETE("/api/branches/{id}", { params: { path: { id: b._id } } })),
     [["branches"]],
