@@ -100,24 +100,24 @@ pub struct AuditQuery {
 /// One page of entries, newest first, and how many match in all.
 pub async fn list(conn: &mut Conn, q: &AuditQuery) -> AppResult<(Vec<Entry>, i64)> {
     let filters = |sql: &mut Sql| {
-        sql.push(" WHERE 1 = 1");
+        sql.start_where();
         if let Some(t) = &q.entity_type {
-            sql.push(" AND entity_type = ").bind(t.clone());
+            sql.and("entity_type = ").bind(t.clone());
         }
         if let Some(id) = q.entity_id {
-            sql.push(" AND entity_id = ").bind(id.to_string());
+            sql.and("entity_id = ").bind(id.to_string());
         }
         if let Some(id) = q.user_id {
-            sql.push(" AND user_id = ").bind(id.to_string());
+            sql.and("user_id = ").bind(id.to_string());
         }
         if let Some(a) = &q.action {
-            sql.push(" AND action = ").bind(a.clone());
+            sql.and("action = ").bind(a.clone());
         }
         if let Some(from) = q.from {
-            sql.push(" AND timestamp >= ").bind(from.millis());
+            sql.and("timestamp >= ").bind(from.millis());
         }
         if let Some(to) = q.to {
-            sql.push(" AND timestamp < ").bind(to.millis());
+            sql.and("timestamp < ").bind(to.millis());
         }
     };
     let mut count = Sql::new("SELECT COUNT(*) FROM audit_log");

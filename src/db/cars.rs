@@ -286,10 +286,10 @@ pub struct CarQuery {
 /// One page of cars, and how many match in all.
 pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64)> {
     let filters = |sql: &mut Sql| {
-        sql.push(" WHERE 1 = 1");
+        sql.start_where();
         if let Some((start, end)) = query.available {
-            sql.push(
-                " AND status <> 'out_of_service' AND NOT EXISTS (SELECT 1 FROM car_holds h \
+            sql.and(
+                "status <> 'out_of_service' AND NOT EXISTS (SELECT 1 FROM car_holds h \
                  WHERE h.car_id = cars.id AND h.until_at > ",
             )
             .bind(start.millis())
@@ -298,17 +298,16 @@ pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64
             .push(")");
         }
         if let Some(branch) = query.branch {
-            sql.push(" AND current_branch_id = ")
-                .bind(branch.to_string());
+            sql.and("current_branch_id = ").bind(branch.to_string());
         }
         if let Some(status) = query.status {
-            sql.push(" AND status = ").bind(status.as_str());
+            sql.and("status = ").bind(status.as_str());
         }
         if let Some(make) = &query.make {
-            sql.push(" AND make_key = ").bind(make.to_lowercase());
+            sql.and("make_key = ").bind(make.to_lowercase());
         }
         if let Some(q) = &query.q {
-            sql.push(" AND search_key LIKE ")
+            sql.and("search_key LIKE ")
                 .bind(contains_pattern(q))
                 .push(" ESCAPE '\\'");
         }

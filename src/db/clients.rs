@@ -209,12 +209,12 @@ pub struct ClientQuery {
 /// One page of clients, and how many match in all.
 pub async fn list(conn: &mut Conn, query: &ClientQuery) -> AppResult<(Vec<Client>, i64)> {
     let filters = |sql: &mut Sql| {
-        sql.push(" WHERE 1 = 1");
+        sql.start_where();
         if let Some(phone) = &query.phone {
-            sql.push(" AND phone_key = ").bind(phone_key(phone));
+            sql.and("phone_key = ").bind(phone_key(phone));
         }
         if let Some(q) = &query.q {
-            sql.push(" AND search_key LIKE ")
+            sql.and("search_key LIKE ")
                 .bind(contains_pattern(q))
                 .push(" ESCAPE '\\'");
         }
