@@ -1,52 +1,53 @@
 //! The security deposits' ledger in the `deposit_movements` table.
 
-use std::collections::HashMap;
-
-use super::query::{query, row_struct};
-use super::{Conn, Sql};
+use super::query::query;
+use super::{Conn, Engine};
 use crate::domain::deposit::DepositMovement;
 use crate::domain::id::Id;
 use crate::domain::money::Money;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
-row_struct! {
-    struct MovementRow {
-        reservation_id: String,
-        kind: String,
-        amount: i64,
-        reason: Option<String>,
-        at: i64,
-        recorded_by: Option<String>,
-    }
+/// A movement as [`json_column`] reads it: kind, amount, reason, when, by whom, and its
+/// place in the ledger (when recorded, id).
+type MovementJson = (
+    String,
+    i64,
+    Option<String>,
+    i64,
+    Option<String>,
+    i64,
+    String,
+);
+
+/// The column `deposit_movements` that reads the ledger of reservation `r` in its own
+/// statement; [`from_json`] reads it.
+pub fn json_column(engine: Engine) -> String {
+    let movements = engine.json_rows(
+        "d.kind, d.amount, d.reason, d.at, d.recorded_by, d.created_at, d.id",
+        "deposit_movements d WHERE d.reservation_id = r.id",
+    );
+    format!("{movements} AS deposit_movements")
 }
 
-/// The ledgers of the given reservations, in one query, grouped by reservation.
-pub async fn of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String, Vec<DepositMovement>>> {
-    let mut grouped: HashMap<String, Vec<DepositMovement>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(grouped);
-    }
-    let mut sql = Sql::new(
-        "SELECT reservation_id, kind, amount, reason, at, recorded_by \
-         FROM deposit_movements WHERE reservation_id IN ",
-    );
-    sql.bind_list(ids);
-    sql.push(" ORDER BY at, created_at, id");
-    let rows: Vec<MovementRow> = sql.fetch_all(conn).await?;
-    for r in rows {
-        let movement = DepositMovement {
-            kind: r.kind.parse().map_err(|_| {
-                AppError::Internal(anyhow::anyhow!("corrupt deposit movement: kind"))
-            })?,
-            amount: Money::from_cents(r.amount),
-            reason: r.reason,
-            at: Timestamp::from_millis(r.at),
-            recorded_by: r.recorded_by.and_then(|s| s.parse().ok()),
-        };
-        grouped.entry(r.reservation_id).or_default().push(movement);
-    }
-    Ok(grouped)
+/// A reservation's ledger, oldest first, from the column of [`json_column`].
+pub fn from_json(movements: &str) -> AppResult<Vec<DepositMovement>> {
+    let corrupt =
+        |what: &str| AppError::Internal(anyhow::anyhow!("corrupt deposit movement: {what}"));
+    let mut rows: Vec<MovementJson> =
+        serde_json::from_str(movements).map_err(|_| corrupt("json"))?;
+    rows.sort_by(|a, b| (a.3, a.5, &a.6).cmp(&(b.3, b.5, &b.6)));
+    rows.into_iter()
+        .map(|(kind, amount, reason, at, recorded_by, _, _)| {
+            Ok(DepositMovement {
+                kind: kind.parse().map_err(|_| corrupt("kind"))?,
+                amount: Money::from_cents(amount),
+                reason,
+                at: Timestamp::from_millis(at),
+                recorded_by: recorded_by.and_then(|s| s.parse().ok()),
+            })
+        })
+        .collect()
 }
 
 pub async fn insert(conn: &mut Conn, reservation: Id, m: &DepositMovement) -> AppResult<()> {

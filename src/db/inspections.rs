@@ -1,11 +1,9 @@
 //! Hand-over and return inspections, and their photos, in `inspections` and
 //! `inspection_photos`.
 
-use std::collections::HashMap;
-
 use super::car_images::{NewImage, StoredImage};
-use super::query::{query, query_as, row_struct};
-use super::{Conn, Sql};
+use super::query::{query, query_as};
+use super::{Conn, Engine};
 use crate::domain::id::Id;
 use crate::domain::inspection::{Damage, Inspection, InspectionKind, InspectionPhoto, Reading};
 use crate::domain::time::Timestamp;
@@ -15,78 +13,66 @@ fn corrupt(what: &str) -> AppError {
     AppError::Internal(anyhow::anyhow!("corrupt inspection row: {what}"))
 }
 
-row_struct! {
-    struct InspectionRow {
-        reservation_id: String,
-        kind: String,
-        odometer_km: i64,
-        fuel_eighths: i64,
-        damage: String,
-        signed_by: String,
-        recorded_at: i64,
-        recorded_by: Option<String>,
-    }
-}
+/// An inspection as [`json_columns`] reads it: kind, odometer, fuel, damage (JSON text),
+/// signer, when and by whom.
+type InspectionJson = (String, i64, i64, String, String, i64, Option<String>);
+/// A photo as [`json_columns`] reads it: inspection kind, id, upload time.
+type PhotoJson = (String, String, i64);
 
-row_struct! {
-    struct PhotoRow {
-        id: String,
-        reservation_id: String,
-        kind: String,
-        uploaded_at: i64,
-    }
-}
-
-/// The inspections of each reservation, by reservation id and kind, photos included.
-pub type InspectionsOf = HashMap<(String, String), Inspection>;
-
-/// The inspections of the given reservations, in two queries.
-pub async fn of(conn: &mut Conn, ids: &[&str]) -> AppResult<InspectionsOf> {
-    let mut found = InspectionsOf::new();
-    if ids.is_empty() {
-        return Ok(found);
-    }
-    let mut sql = Sql::new(
-        "SELECT reservation_id, kind, odometer_km, fuel_eighths, damage, signed_by, recorded_at, \
-         recorded_by FROM inspections WHERE reservation_id IN ",
+/// The columns `inspections` and `inspection_photos` that read the inspections of
+/// reservation `r`, and their photos, in its own statement; [`from_json`] reads them.
+pub fn json_columns(engine: Engine) -> String {
+    let inspections = engine.json_rows(
+        "i.kind, i.odometer_km, i.fuel_eighths, i.damage, i.signed_by, i.recorded_at, \
+         i.recorded_by",
+        "inspections i WHERE i.reservation_id = r.id",
     );
-    sql.bind_list(ids);
-    let rows: Vec<InspectionRow> = sql.fetch_all(conn).await?;
-    for r in rows {
-        let damage: Vec<Damage> = serde_json::from_str(&r.damage).map_err(|_| corrupt("damage"))?;
-        let inspection = Inspection {
-            odometer_km: r.odometer_km,
-            fuel_eighths: u8::try_from(r.fuel_eighths).map_err(|_| corrupt("fuel_eighths"))?,
-            damage,
-            signed_by: r.signed_by,
-            recorded_at: Timestamp::from_millis(r.recorded_at),
-            recorded_by: r.recorded_by.and_then(|s| s.parse().ok()),
+    let photos = engine.json_rows(
+        "p.kind, p.id, p.uploaded_at",
+        "inspection_photos p WHERE p.reservation_id = r.id",
+    );
+    format!("{inspections} AS inspections, {photos} AS inspection_photos")
+}
+
+/// The hand-over and the return inspection of `reservation`, photos included, from the
+/// columns of [`json_columns`].
+pub fn from_json(
+    reservation: Id,
+    inspections: &str,
+    photos: &str,
+) -> AppResult<(Option<Inspection>, Option<Inspection>)> {
+    let rows: Vec<InspectionJson> =
+        serde_json::from_str(inspections).map_err(|_| corrupt("inspections"))?;
+    let mut photos: Vec<PhotoJson> = serde_json::from_str(photos).map_err(|_| corrupt("photos"))?;
+    photos.sort_by(|a, b| (a.2, &a.1).cmp(&(b.2, &b.1)));
+    let (mut checkout, mut checkin) = (None, None);
+    for (kind, odometer_km, fuel, damage, signed_by, recorded_at, recorded_by) in rows {
+        let kind: InspectionKind = kind.parse().map_err(|_| corrupt("kind"))?;
+        let mut inspection = Inspection {
+            odometer_km,
+            fuel_eighths: u8::try_from(fuel).map_err(|_| corrupt("fuel_eighths"))?,
+            damage: serde_json::from_str::<Vec<Damage>>(&damage).map_err(|_| corrupt("damage"))?,
+            signed_by,
+            recorded_at: Timestamp::from_millis(recorded_at),
+            recorded_by: recorded_by.and_then(|s| s.parse().ok()),
             photos: Vec::new(),
         };
-        found.insert((r.reservation_id, r.kind), inspection);
-    }
-    let mut sql = Sql::new(
-        "SELECT id, reservation_id, kind, uploaded_at FROM inspection_photos \
-         WHERE reservation_id IN ",
-    );
-    sql.bind_list(ids);
-    sql.push(" ORDER BY uploaded_at, id");
-    let photos: Vec<PhotoRow> = sql.fetch_all(conn).await?;
-    for p in photos {
-        let reservation: Id = p.reservation_id.parse().map_err(|_| corrupt("photo"))?;
-        let kind: InspectionKind = p.kind.parse().map_err(|_| corrupt("photo kind"))?;
-        let id: Id = p.id.parse().map_err(|_| corrupt("photo id"))?;
-        if let Some(inspection) = found.get_mut(&(p.reservation_id, p.kind)) {
+        for (_, id, uploaded_at) in photos.iter().filter(|p| p.0 == kind.as_str()) {
+            let id: Id = id.parse().map_err(|_| corrupt("photo id"))?;
             let url = InspectionPhoto::path(reservation, kind, id);
             inspection.photos.push(InspectionPhoto {
                 id,
                 thumbnail_url: format!("{url}?size=thumb"),
                 url,
-                uploaded_at: Timestamp::from_millis(p.uploaded_at),
+                uploaded_at: Timestamp::from_millis(*uploaded_at),
             });
         }
+        match kind {
+            InspectionKind::Checkout => checkout = Some(inspection),
+            InspectionKind::Checkin => checkin = Some(inspection),
+        }
     }
-    Ok(found)
+    Ok((checkout, checkin))
 }
 
 /// Records an inspection of a reservation.

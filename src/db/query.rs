@@ -40,6 +40,13 @@ impl PgConn {
 }
 
 impl Conn {
+    pub fn engine(&self) -> super::Engine {
+        match self {
+            Conn::Sqlite(_) => super::Engine::Sqlite,
+            Conn::Postgres(_) => super::Engine::Postgres,
+        }
+    }
+
     /// Closes the connection for good instead of handing it back to its pool: for a
     /// connection whose state is unknown.
     pub async fn close(self) {

@@ -1,12 +1,11 @@
 //! Reservations and their payments, read with their car and client in one query.
 
-use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use super::query::{query, query_as, query_scalar, row_struct};
-use super::{deposits, inspections, overlap_violation, Conn, Sql};
-use crate::domain::deposit::{Deposit, DepositMovement};
+use super::{deposits, inspections, overlap_violation, Conn, Engine, Sql};
+use crate::domain::deposit::Deposit;
 use crate::domain::id::Id;
-use crate::domain::inspection::InspectionKind;
 use crate::domain::money::Money;
 use crate::domain::pricing::Charge;
 use crate::domain::rates::RatePlan;
@@ -73,6 +72,11 @@ row_struct! {
         client_first_name: String,
         client_last_name: String,
         client_phone: String,
+        payments: String,
+        drivers: String,
+        inspections: String,
+        inspection_photos: String,
+        deposit_movements: String,
     }
 }
 
@@ -84,15 +88,6 @@ fn id(text: &str, what: &str) -> AppResult<Id> {
     text.parse().map_err(|_| corrupt(what))
 }
 
-/// What is read about each reservation beyond its own row.
-#[derive(Default)]
-struct Related {
-    payments: HashMap<String, Vec<Payment>>,
-    drivers: HashMap<String, Vec<ClientSummary>>,
-    inspections: inspections::InspectionsOf,
-    deposits: HashMap<String, Vec<DepositMovement>>,
-}
-
 fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> AppResult<T> {
     serde_json::from_str(text).map_err(|_| corrupt(what))
 }
@@ -102,18 +97,14 @@ fn to_json<T: serde::Serialize>(value: &T) -> AppResult<String> {
 }
 
 impl Row {
-    fn into_reservation(self, related: &mut Related) -> AppResult<Reservation> {
-        let payments = related.payments.remove(&self.id).unwrap_or_default();
-        let drivers = related.drivers.remove(&self.id).unwrap_or_default();
-        let movements = related.deposits.remove(&self.id).unwrap_or_default();
+    fn into_reservation(self) -> AppResult<Reservation> {
+        let reservation_id = id(&self.id, "id")?;
+        let payments = payments_from_json(&self.payments)?;
+        let drivers = drivers_from_json(&self.drivers)?;
+        let movements = deposits::from_json(&self.deposit_movements)?;
         let deposit = Deposit::of(Money::from_cents(self.deposit_amount), movements);
-        let mut inspection = |kind: InspectionKind| {
-            related
-                .inspections
-                .remove(&(self.id.clone(), kind.as_str().to_owned()))
-        };
-        let checkout = inspection(InspectionKind::Checkout);
-        let checkin = inspection(InspectionKind::Checkin);
+        let (checkout, checkin) =
+            inspections::from_json(reservation_id, &self.inspections, &self.inspection_photos)?;
         let branch = |b: Option<String>, what| b.map(|b| id(&b, what)).transpose();
         let car_id = id(&self.car_id, "car_id")?;
         let client_id = id(&self.client_id, "client_id")?;
@@ -128,7 +119,7 @@ impl Row {
         };
         let gross = final_total.unwrap_or(estimated);
         Ok(Reservation {
-            id: id(&self.id, "id")?,
+            id: reservation_id,
             reservation_number: self.reservation_number,
             car_id,
             client_id,
@@ -192,109 +183,94 @@ impl Row {
     }
 }
 
-row_struct! {
-    struct PaymentRow {
-        reservation_id: String,
-        amount: i64,
-        method: String,
-        transaction_at: i64,
-        recorded_by: Option<String>,
-        refund_due: i64,
-        reason: Option<String>,
-    }
-}
+/// A payment as [`select`] reads it: amount, method, when, by whom, refund due, reason, id.
+type PaymentJson = (
+    i64,
+    String,
+    i64,
+    Option<String>,
+    i64,
+    Option<String>,
+    String,
+);
+/// An additional driver as [`select`] reads it: place in the list, id, first and last
+/// name, phone.
+type DriverJson = (i64, String, String, String, String);
 
-/// The payments of the given reservations, in one query, grouped by reservation.
-async fn payments_of(conn: &mut Conn, ids: &[&str]) -> AppResult<HashMap<String, Vec<Payment>>> {
-    let mut grouped: HashMap<String, Vec<Payment>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(grouped);
-    }
-    let mut sql = Sql::new(
-        "SELECT reservation_id, amount, method, transaction_at, recorded_by, refund_due, reason \
-         FROM payments WHERE reservation_id IN ",
-    );
-    sql.bind_list(ids);
-    sql.push(" ORDER BY transaction_at, id");
-    let rows: Vec<PaymentRow> = sql.fetch_all(conn).await?;
-    for r in rows {
-        let payment = Payment {
-            amount: Money::from_cents(r.amount),
-            method: r.method.parse().map_err(|_| corrupt("payment method"))?,
-            transaction_date: Timestamp::from_millis(r.transaction_at),
-            recorded_by: r.recorded_by.and_then(|s| s.parse().ok()),
-            refund_due: r.refund_due != 0,
-            reason: r.reason,
-        };
-        grouped.entry(r.reservation_id).or_default().push(payment);
-    }
-    Ok(grouped)
-}
-
-row_struct! {
-    struct DriverRow {
-        reservation_id: String,
-        id: String,
-        first_name: String,
-        last_name: String,
-        phone: String,
-    }
-}
-
-/// The additional drivers of the given reservations, in one query, grouped by reservation.
-async fn drivers_of(
-    conn: &mut Conn,
-    ids: &[&str],
-) -> AppResult<HashMap<String, Vec<ClientSummary>>> {
-    let mut grouped: HashMap<String, Vec<ClientSummary>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(grouped);
-    }
-    let mut sql = Sql::new(
-        "SELECT d.reservation_id, c.id, c.first_name, c.last_name, c.phone \
-         FROM reservation_drivers d JOIN clients c ON c.id = d.client_id \
-         WHERE d.reservation_id IN ",
-    );
-    sql.bind_list(ids);
-    sql.push(" ORDER BY d.position");
-    let rows: Vec<DriverRow> = sql.fetch_all(conn).await?;
-    for r in rows {
-        grouped
-            .entry(r.reservation_id)
-            .or_default()
-            .push(ClientSummary {
-                id: id(&r.id, "driver")?,
-                first_name: r.first_name,
-                last_name: r.last_name,
-                phone: r.phone,
-            });
-    }
-    Ok(grouped)
-}
-
-/// Turns joined rows into reservations; payments, drivers and inspections take a fixed
-/// number of further queries, whatever the number of rows.
-async fn assemble(conn: &mut Conn, rows: Vec<Row>) -> AppResult<Vec<Reservation>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let mut related = Related {
-        payments: payments_of(conn, &ids).await?,
-        drivers: drivers_of(conn, &ids).await?,
-        inspections: inspections::of(conn, &ids).await?,
-        deposits: deposits::of(conn, &ids).await?,
-    };
+fn payments_from_json(text: &str) -> AppResult<Vec<Payment>> {
+    let mut rows: Vec<PaymentJson> = from_json(text, "payments")?;
+    rows.sort_by(|a, b| (a.2, &a.6).cmp(&(b.2, &b.6)));
     rows.into_iter()
-        .map(|r| r.into_reservation(&mut related))
+        .map(|(amount, method, at, recorded_by, refund_due, reason, _)| {
+            Ok(Payment {
+                amount: Money::from_cents(amount),
+                method: method.parse().map_err(|_| corrupt("payment method"))?,
+                transaction_date: Timestamp::from_millis(at),
+                recorded_by: recorded_by.and_then(|s| s.parse().ok()),
+                refund_due: refund_due != 0,
+                reason,
+            })
+        })
         .collect()
 }
 
+fn drivers_from_json(text: &str) -> AppResult<Vec<ClientSummary>> {
+    let mut rows: Vec<DriverJson> = from_json(text, "drivers")?;
+    rows.sort_by_key(|d| d.0);
+    rows.into_iter()
+        .map(|(_, driver, first_name, last_name, phone)| {
+            Ok(ClientSummary {
+                id: id(&driver, "driver")?,
+                first_name,
+                last_name,
+                phone,
+            })
+        })
+        .collect()
+}
+
+/// `SELECT` and the columns of a reservation with its car and client, and its payments,
+/// additional drivers, inspections and deposit ledger as JSON: everything about a
+/// reservation in one statement, whatever the number of rows. Built once per engine.
+fn select(engine: Engine) -> &'static str {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| select_for(Engine::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| select_for(Engine::Postgres));
+    match engine {
+        Engine::Sqlite => &SQLITE,
+        Engine::Postgres => &POSTGRES,
+    }
+}
+
+fn select_for(engine: Engine) -> String {
+    let payments = engine.json_rows(
+        "p.amount, p.method, p.transaction_at, p.recorded_by, p.refund_due, p.reason, p.id",
+        "payments p WHERE p.reservation_id = r.id",
+    );
+    let drivers = engine.json_rows(
+        "rd.position, dc.id, dc.first_name, dc.last_name, dc.phone",
+        "reservation_drivers rd JOIN clients dc ON dc.id = rd.client_id \
+         WHERE rd.reservation_id = r.id",
+    );
+    format!(
+        "{COLUMNS}, {payments} AS payments, {drivers} AS drivers, {}, {}",
+        inspections::json_columns(engine),
+        deposits::json_column(engine)
+    )
+}
+
+fn assemble(rows: Vec<Row>) -> AppResult<Vec<Reservation>> {
+    rows.into_iter().map(Row::into_reservation).collect()
+}
+
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
+    let select = select(conn.engine());
     let rows: Vec<Row> = query_as(&format!(
-        "{COLUMNS} FROM reservations r {JOINS} WHERE r.id = $1"
+        "{select} FROM reservations r {JOINS} WHERE r.id = $1"
     ))
     .bind(id.to_string())
     .fetch_all(&mut *conn)
     .await?;
-    Ok(assemble(conn, rows).await?.pop())
+    Ok(assemble(rows)?.pop())
 }
 
 /// The car reservation `id` is for, if it exists.
@@ -634,8 +610,8 @@ pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reser
     let mut count = Sql::new("SELECT COUNT(*) FROM reservations r");
     filter(&mut count, q);
     let total = count.fetch_count(conn).await?;
-    let rows: Vec<Row> = page_sql(q).fetch_all(conn).await?;
-    Ok((assemble(conn, rows).await?, total))
+    let rows: Vec<Row> = page_sql(conn.engine(), q).fetch_all(conn).await?;
+    Ok((assemble(rows)?, total))
 }
 
 /// The page's ids first, from the reservations alone (an index walk for the sort),
@@ -643,7 +619,7 @@ pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reser
 /// and the wide columns are read for its rows only. As `IN (…)`, not a join on a
 /// derived table: SQLite 3.46 turned that join around and scanned every rental
 /// (15 ms against 0.2 ms for a page of 10,000 rentals).
-fn page_sql(q: &ReservationQuery) -> Sql {
+fn page_sql(engine: Engine, q: &ReservationQuery) -> Sql {
     let column = match q.sort.unwrap_or(ReservationSort::ReservationDate) {
         ReservationSort::StartDate => "r.start_at",
         ReservationSort::ReservationDate => "r.reservation_date",
@@ -657,7 +633,8 @@ fn page_sql(q: &ReservationQuery) -> Sql {
     let sorted_by = if few { "+" } else { "" };
     let order = format!(" ORDER BY {sorted_by}{column} {dir}, r.id {dir}");
     let mut page = Sql::new(&format!(
-        "{COLUMNS} FROM reservations r {JOINS} WHERE r.id IN (SELECT r.id FROM reservations r"
+        "{} FROM reservations r {JOINS} WHERE r.id IN (SELECT r.id FROM reservations r",
+        select(engine)
     ));
     filter(&mut page, q);
     page.push(&order)
@@ -671,43 +648,43 @@ fn page_sql(q: &ReservationQuery) -> Sql {
 
 /// The `WHERE` clause of a listing, on `reservations r`.
 fn filter(sql: &mut Sql, q: &ReservationQuery) {
-    sql.push(" WHERE 1 = 1");
+    sql.start_where();
     if let Some(status) = q.status {
-        sql.push(" AND r.status = ").bind(status.as_str());
+        sql.and("r.status = ").bind(status.as_str());
     }
     if let Some(car) = q.car {
-        sql.push(" AND r.car_id = ").bind(car.to_string());
+        sql.and("r.car_id = ").bind(car.to_string());
     }
     if let Some(client) = q.client {
-        sql.push(" AND r.client_id = ").bind(client.to_string());
+        sql.and("r.client_id = ").bind(client.to_string());
     }
     if let Some(from) = q.from {
-        sql.push(" AND r.end_at > ").bind(from.millis());
+        sql.and("r.end_at > ").bind(from.millis());
     }
     if let Some(to) = q.to {
-        sql.push(" AND r.start_at < ").bind(to.millis());
+        sql.and("r.start_at < ").bind(to.millis());
     }
     if let Some(number) = &q.number {
-        sql.push(" AND lower(r.reservation_number) LIKE ")
+        sql.and("lower(r.reservation_number) LIKE ")
             .bind(contains_pattern(number))
             .push(" ESCAPE '\\'");
     }
     if let Some(now) = q.overdue_at {
-        sql.push(" AND r.status = 'active' AND r.end_at < ")
+        sql.and("r.status = 'active' AND r.end_at < ")
             .bind(now.millis());
     }
     if let Some(branch) = q.branch {
-        sql.push(" AND (r.pickup_branch_id = ")
+        sql.and("(r.pickup_branch_id = ")
             .bind(branch.to_string())
             .push(" OR r.return_branch_id = ")
             .bind(branch.to_string())
             .push(")");
     }
     if let Some(flag) = q.review_required {
-        sql.push(" AND r.review_required = ").bind(i64::from(flag));
+        sql.and("r.review_required = ").bind(i64::from(flag));
     }
     if let Some(owed) = q.balance_due {
-        sql.push(" AND r.closed_at IS NOT NULL AND ");
+        sql.and("r.closed_at IS NOT NULL AND ");
         sql.push(if owed { "" } else { "NOT " });
         sql.push(BALANCE_DUE);
     }
@@ -732,7 +709,7 @@ mod tests {
                 offset: 9000,
                 ..Default::default()
             };
-            let plan = page_sql(&query).explain(&mut conn).await?;
+            let plan = page_sql(Engine::Sqlite, &query).explain(&mut conn).await?;
             let top: Vec<&str> = plan
                 .iter()
                 .filter(|(_, parent, _)| *parent == 0)
@@ -765,7 +742,11 @@ mod tests {
         let inner = |plan: Vec<(i64, i64, String)>| -> Vec<String> {
             plan.into_iter().map(|(_, _, d)| d).collect()
         };
-        let week = inner(page_sql(&period(7)).explain(&mut conn).await?);
+        let week = inner(
+            page_sql(Engine::Sqlite, &period(7))
+                .explain(&mut conn)
+                .await?,
+        );
         assert!(
             week.iter().any(
                 |d| d.contains("USING COVERING INDEX reservations_end_start")
@@ -782,7 +763,11 @@ mod tests {
                 .any(|d| d.contains("COVERING INDEX reservations_end_start")),
             "{counted:?}"
         );
-        let years = inner(page_sql(&period(3 * 365)).explain(&mut conn).await?);
+        let years = inner(
+            page_sql(Engine::Sqlite, &period(3 * 365))
+                .explain(&mut conn)
+                .await?,
+        );
         assert!(
             years.iter().any(|d| d.contains("INDEX reservations_date")),
             "{years:?}"
