@@ -1,4 +1,5 @@
-//! Reservations and their payments, read with their car and client in one query.
+//! Reservations, read with their car, client, payments, drivers, inspections and deposit
+//! ledger in one query.
 
 use std::sync::LazyLock;
 

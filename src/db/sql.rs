@@ -62,21 +62,6 @@ impl Sql {
         self.bind(value)
     }
 
-    /// Appends `(v1, v2, …)` bound to `values`, for `IN`; an empty list matches nothing.
-    pub fn bind_list(&mut self, values: &[&str]) -> &mut Self {
-        if values.is_empty() {
-            return self.push("(NULL)");
-        }
-        self.push("(");
-        for (n, v) in values.iter().enumerate() {
-            if n > 0 {
-                self.push(", ");
-            }
-            self.bind((*v).to_owned());
-        }
-        self.push(")")
-    }
-
     /// Runs the query and maps every row.
     pub async fn fetch_all<T: FromRow>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
         let rows = self.into_query().fetch_all(conn).await?;
