@@ -1,8 +1,9 @@
 //! The command line: `serve` (the default), `migrate` and `user`.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, BufWriter, IsTerminal};
 
 use clap::{Parser, Subcommand};
+use tracing_appender::non_blocking::WorkerGuard;
 
 use crate::config::{DatabaseArgs, LogFormat, ServeArgs};
 use crate::db::Database;
@@ -169,7 +170,8 @@ enum UserCommand {
 /// Parses the command line and runs the command.
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging(&cli.database)?;
+    // Held to the end of the command: dropping it writes out the last log lines.
+    let _log_writer = init_logging(&cli.database)?;
     match cli.command {
         None => crate::server::serve(&cli.database, cli.serve).await,
         Some(Command::Serve(args)) => crate::server::serve(&cli.database, *args).await,
@@ -374,12 +376,23 @@ fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {
     NewPassword::parse(&raw).map_err(|e| anyhow::anyhow!("the password {e}"))
 }
 
-fn init_logging(args: &DatabaseArgs) -> anyhow::Result<()> {
+/// Logs go to standard error through a thread of their own: a request formats its line
+/// and queues it, and that thread writes the queued lines in one go. Writing each line
+/// from the request's own thread was a system call per request (3 % of the server's
+/// time for one reservation in a profile). No line is dropped: when the queue
+/// is full a request waits for it. Colours only on a terminal.
+fn init_logging(args: &DatabaseArgs) -> anyhow::Result<WorkerGuard> {
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
         .map_err(|e| anyhow::anyhow!("LOCACAR_LOG must be a level such as info or debug, or a filter such as locacar=debug: {e}"))?;
+    let ansi = std::io::stderr().is_terminal();
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("locacar-log")
+        .finish(BufWriter::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(ansi)
+        .with_writer(writer);
     match args.log_format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder
@@ -389,5 +402,5 @@ fn init_logging(args: &DatabaseArgs) -> anyhow::Result<()> {
             .with_span_list(false)
             .init(),
     }
-    Ok(())
+    Ok(guard)
 }
