@@ -24,6 +24,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long opening waits for the switch to WAL, which answers SQLITE_BUSY at once
 /// (without waiting out the busy timeout) while another process creates the file.
 const WAL_SWITCH_PATIENCE: Duration = Duration::from_secs(10);
+/// How much of the file SQLite reads through a memory map: the pages are read where the
+/// kernel keeps them instead of being copied into each connection's page cache by a
+/// `pread` (a tenth of the server's time for a list page). Writes still go through
+/// `write` and `fsync`, so durability is the same.
+const MMAP_SIZE: u64 = 1 << 30;
 /// Prepared statements kept per connection: every statement of the server fits.
 const STATEMENT_CACHE: usize = 512;
 
@@ -38,6 +43,8 @@ pub fn open(path: &Path) -> Result<Connection, sqlx::Error> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(to_sqlx)?;
     switch_to_wal(&conn)?;
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+        .map_err(to_sqlx)?;
+    conn.execute_batch(&format!("PRAGMA mmap_size = {MMAP_SIZE};"))
         .map_err(to_sqlx)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
@@ -189,7 +196,12 @@ fn value_of(value: ValueRef<'_>) -> Value {
         ValueRef::Null => Value::Null(Kind::Text),
         ValueRef::Integer(v) => Value::Int(v),
         ValueRef::Real(v) => Value::Real(v),
-        ValueRef::Text(v) => Value::Text(String::from_utf8_lossy(v).into_owned()),
+        // Checked first as it is: the lossy conversion walks the text in chunks even
+        // when (as always) it is valid.
+        ValueRef::Text(v) => Value::Text(match std::str::from_utf8(v) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(v).into_owned(),
+        }),
         ValueRef::Blob(v) => Value::Blob(v.to_vec()),
     }
 }
