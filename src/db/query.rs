@@ -223,7 +223,6 @@ impl Row {
 
     /// Takes column `index` out of the row.
     pub fn take_at<T: FromValue>(&mut self, index: usize) -> Result<T, sqlx::Error> {
-        let name = self.names.get(index).cloned().unwrap_or_default();
         let value = self
             .values
             .get_mut(index)
@@ -232,7 +231,10 @@ impl Row {
                 index,
                 len: self.values.len(),
             })?;
-        T::from_value(value).map_err(|e| decode_error(&name, e))
+        T::from_value(value).map_err(|e| {
+            let name = self.names.get(index).map_or("", String::as_str);
+            decode_error(name, e)
+        })
     }
 
     /// Takes the column called `name` out of the row; `hint` is where it is expected

@@ -42,33 +42,58 @@ pub struct InvalidId;
 impl FromStr for Id {
     type Err = InvalidId;
 
+    /// Upper case is read too (the bytes are the same); ids are written in lower case.
+    /// Decoded into a buffer on the stack: ids are read by the hundred for one list
+    /// page, and `ObjectId::parse_str` allocates for each.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        // ObjectId::parse_str accepts upper case too; ids are canonical in lower case.
-        if s.len() != 24 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let mut bytes = [0u8; 12];
+        if s.len() != 24 {
             return Err(InvalidId);
         }
-        ObjectId::parse_str(s.to_ascii_lowercase())
-            .map(Id)
-            .map_err(|_| InvalidId)
+        hex::decode_to_slice(s, &mut bytes).map_err(|_| InvalidId)?;
+        Ok(Id(ObjectId::from_bytes(bytes)))
+    }
+}
+
+impl Id {
+    /// The 24 lowercase hex characters, written into `buf` rather than a new string.
+    fn hex(self, buf: &mut [u8; 24]) -> &str {
+        // Both cannot fail: 12 bytes are 24 hex digits, which are ASCII.
+        let _ = hex::encode_to_slice(self.0.bytes(), buf);
+        std::str::from_utf8(buf).unwrap_or_default()
     }
 }
 
 impl fmt::Display for Id {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0.to_hex())
+        f.write_str(self.hex(&mut [0; 24]))
     }
 }
 
 impl Serialize for Id {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        s.serialize_str(self.hex(&mut [0; 24]))
     }
 }
 
 impl<'de> Deserialize<'de> for Id {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
+        d.deserialize_str(IdVisitor)
+    }
+}
+
+/// Reads an id from a borrowed string where the format allows, without copying it.
+struct IdVisitor;
+
+impl serde::de::Visitor<'_> for IdVisitor {
+    type Value = Id;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an id of 24 hexadecimal characters")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Id, E> {
+        text.parse().map_err(E::custom)
     }
 }
 
@@ -97,6 +122,15 @@ mod tests {
         ] {
             assert!(bad.parse::<Id>().is_err(), "{bad}");
         }
-        assert!("507F1F77BCF86CD799439011".parse::<Id>().is_ok());
+        assert_eq!(
+            "507F1F77BCF86CD799439011"
+                .parse::<Id>()
+                .unwrap()
+                .to_string(),
+            "507f1f77bcf86cd799439011"
+        );
+        for not_ascii in ["507f1f77bcf86cd7994390é", "é7f1f77bcf86cd799439011"] {
+            assert!(not_ascii.parse::<Id>().is_err(), "{not_ascii}");
+        }
     }
 }
