@@ -28,6 +28,9 @@ impl Money {
     /// Parses the decimal text of a JSON number (`450`, `450.5`, `4.505e2`) exactly:
     /// more than two decimals is refused, never rounded.
     pub fn parse_decimal(text: &str) -> Result<Self, String> {
+        if let Some(cents) = plain_cents(text) {
+            return Ok(Money(cents));
+        }
         let value = Decimal::from_str(text)
             .or_else(|_| Decimal::from_scientific(text))
             .map_err(|_| {
@@ -101,6 +104,32 @@ impl Money {
     }
 }
 
+/// The cents of the common plain form, `-?digits(.d{1,2})?` within [`MAX_CENTS`], read
+/// with integer arithmetic; `None` for anything else, which the exact decimal path reads.
+/// Amounts stored as JSON are read back by the dozen for each reservation shown.
+fn plain_cents(text: &str) -> Option<i64> {
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text),
+    };
+    let (units, fraction) = match unsigned.split_once('.') {
+        Some((units, fraction)) if (1..=2).contains(&fraction.len()) => (units, fraction),
+        Some(_) => return None,
+        None => (unsigned, ""),
+    };
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if units.is_empty() || units.len() > 11 || !digits(units) || !digits(fraction) {
+        return None;
+    }
+    let units: i64 = units.parse().ok()?;
+    let fraction: i64 = match fraction.len() {
+        0 => 0,
+        1 => fraction.parse::<i64>().ok()? * 10,
+        _ => fraction.parse().ok()?,
+    };
+    Some(sign * (units * 100 + fraction)).filter(|c| c.abs() <= MAX_CENTS)
+}
+
 /// The digits of a number's mantissa without its sign, point, exponent and the zeros that
 /// lead or trail: `-0012.3400e5` → `1234`.
 fn significant_digits(text: &str) -> String {
@@ -123,8 +152,12 @@ impl fmt::Display for Money {
 }
 
 /// Rendered as a JSON number with at most 2 decimals, written from the exact decimal text.
+/// A whole amount is written as an integer, without the detour through text.
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 % 100 == 0 {
+            return s.serialize_i64(self.0 / 100);
+        }
         let number: serde_json::Number = self
             .to_string()
             .parse()
@@ -137,7 +170,7 @@ impl Serialize for Money {
 impl<'de> Deserialize<'de> for Money {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let number = serde_json::Number::deserialize(d)?;
-        Money::parse_decimal(&number.to_string()).map_err(serde::de::Error::custom)
+        Money::parse_decimal(number.as_str()).map_err(serde::de::Error::custom)
     }
 }
 
@@ -156,6 +189,20 @@ mod tests {
         assert_eq!(Money::parse_decimal("0.00").unwrap().cents(), 0);
         assert_eq!(Money::parse_decimal("-0.5").unwrap().cents(), -50);
         assert_eq!(Money::parse_decimal("4505e-1").unwrap().cents(), 45_050);
+        assert_eq!(Money::parse_decimal("-0").unwrap().cents(), 0);
+        assert_eq!(Money::parse_decimal("0.05").unwrap().cents(), 5);
+        assert_eq!(Money::parse_decimal("-12.3").unwrap().cents(), -1_230);
+        assert_eq!(
+            Money::parse_decimal("10000000000").unwrap().cents(),
+            MAX_CENTS
+        );
+        assert_eq!(
+            Money::parse_decimal("10000000000.01").unwrap_err(),
+            "is too large"
+        );
+        for odd in ["1.", ".5", "1.2.3", "--1", "+1", "1 ", "1e2"] {
+            assert_eq!(plain_cents(odd), None, "{odd}");
+        }
     }
 
     #[test]
@@ -192,5 +239,7 @@ mod tests {
         assert_eq!(Money(45_005).to_string(), "450.05");
         assert_eq!(Money(-5).to_string(), "-0.05");
         assert_eq!(serde_json::to_string(&Money(45_050)).unwrap(), "450.5");
+        assert_eq!(serde_json::to_string(&Money(-45_000)).unwrap(), "-450");
+        assert_eq!(serde_json::to_string(&Money(-5)).unwrap(), "-0.05");
     }
 }
