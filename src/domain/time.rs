@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, Datelike, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, TimeZone, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A UTC instant with millisecond precision.
@@ -49,15 +49,59 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// RFC 3339 in UTC with `Z`, and milliseconds when there are any, written into `buf`;
+    /// `None` outside the years 0000 to 9999. What chrono's formatter writes, without its
+    /// intermediate string: timestamps are written by the hundred for a list page.
+    fn rfc3339(self, buf: &mut [u8; 24]) -> Option<&str> {
+        let t = self.to_utc();
+        let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
+        let ms = t.timestamp_subsec_millis();
+        *buf = *b"0000-00-00T00:00:00.000Z";
+        for (at, value, width) in [
+            (0, year, 4),
+            (5, t.month(), 2),
+            (8, t.day(), 2),
+            (11, t.hour(), 2),
+            (14, t.minute(), 2),
+            (17, t.second(), 2),
+            (20, ms, 3),
+        ] {
+            put_digits(&mut buf[at..at + width], value);
+        }
+        let text = if ms == 0 {
+            buf[19] = b'Z';
+            &buf[..20]
+        } else {
+            &buf[..]
+        };
+        std::str::from_utf8(text).ok()
+    }
+}
+
+/// Writes `value` in decimal, zero-padded to the width of `out`.
+fn put_digits(out: &mut [u8], mut value: u32) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        match self.rfc3339(&mut [0; 24]) {
+            Some(text) => f.write_str(text),
+            None => f.write_str(&self.to_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+        }
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match self.rfc3339(&mut [0; 24]) {
+            Some(text) => s.serialize_str(text),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -93,6 +137,33 @@ mod tests {
         let last = Timestamp::parse("9999-12-31T23:59:59.999Z").unwrap();
         assert_eq!(Timestamp::parse(&first.to_string()), Ok(first));
         assert_eq!(Timestamp::parse(&last.to_string()), Ok(last));
+    }
+
+    #[test]
+    fn written_as_chrono_writes_rfc_3339() {
+        let day = 86_400_000;
+        let samples = [
+            0,
+            1,
+            999,
+            -1,
+            -62_167_219_200_000,
+            253_402_300_799_999,
+            1_796_532_449_012,
+            951_782_400_000 + 7 * day / 3,
+            -2_208_988_800_123,
+        ];
+        for ms in samples
+            .into_iter()
+            .chain((0..400).map(|n| n * 7_654_321_987))
+        {
+            let t = Timestamp::from_millis(ms);
+            let chrono = t.to_utc().to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            assert_eq!(t.to_string(), chrono, "{ms}");
+            assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{chrono}\""));
+        }
+        let outside = Timestamp::from_millis(-62_167_219_200_001);
+        assert_eq!(outside.to_string(), "-0001-12-31T23:59:59.999Z");
     }
 
     #[test]
