@@ -47,6 +47,13 @@ pub struct DatabaseArgs {
           value_parser = clap::builder::BoolishValueParser::new())]
     pub allow_weak_durability: bool,
 
+    /// SQLite: MiB of the database file each reader connection reads through a memory
+    /// map instead of copying pages (0: none). Mapped pages count in the process's RSS,
+    /// once per reader, though they are the kernel's page cache.
+    #[arg(long, env = "LOCACAR_SQLITE_MMAP_MIB", value_name = "LOCACAR_SQLITE_MMAP_MIB", default_value_t = 1024, global = true,
+          value_parser = clap::value_parser!(u32).range(0..=1_048_576))]
+    pub sqlite_mmap_mib: u32,
+
     /// Seconds a request waits for a database connection before it is answered 503.
     #[arg(long, env = "LOCACAR_DB_TIMEOUT_SECONDS", value_name = "LOCACAR_DB_TIMEOUT_SECONDS", default_value_t = 5, global = true,
           value_parser = clap::value_parser!(u64).range(1..=300))]
@@ -73,6 +80,7 @@ impl DatabaseArgs {
             url: self.database_url.clone(),
             pool_size: self.db_pool_size,
             group_commit_max: self.group_commit_max as usize,
+            sqlite_mmap_bytes: u64::from(self.sqlite_mmap_mib) << 20,
             allow_weak_durability: self.allow_weak_durability,
             acquire_timeout: Duration::from_secs(self.db_timeout_seconds),
         }

@@ -73,6 +73,8 @@ pub struct DbSettings {
     pub pool_size: Option<u32>,
     /// SQLite: most write transactions committed together (1: each alone).
     pub group_commit_max: usize,
+    /// SQLite: bytes of the file each reader maps into memory (0: none).
+    pub sqlite_mmap_bytes: u64,
     /// Start even when the database could lose acknowledged writes (said in the log).
     pub allow_weak_durability: bool,
     /// How long a request waits for a connection before it gets a 503.
@@ -102,7 +104,12 @@ impl Database {
         let (readers, writer) = match engine {
             Engine::Sqlite => {
                 let path = engine::sqlite_file(&url)?;
-                let pool = sqlite::SqlitePool::new(path.clone(), size, settings.acquire_timeout);
+                let pool = sqlite::SqlitePool::new(
+                    path.clone(),
+                    size,
+                    settings.acquire_timeout,
+                    settings.sqlite_mmap_bytes,
+                );
                 let writer = writer::Writer::sqlite(&path, settings.group_commit_max)
                     .context("starting the writer")?;
                 (Readers::Sqlite(pool), writer)

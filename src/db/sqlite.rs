@@ -24,11 +24,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long opening waits for the switch to WAL, which answers SQLITE_BUSY at once
 /// (without waiting out the busy timeout) while another process creates the file.
 const WAL_SWITCH_PATIENCE: Duration = Duration::from_secs(10);
-/// How much of the file SQLite reads through a memory map: the pages are read where the
-/// kernel keeps them instead of being copied into each connection's page cache by a
-/// `pread` (a tenth of the server's time for a list page). Writes still go through
-/// `write` and `fsync`, so durability is the same.
-const MMAP_SIZE: u64 = 1 << 30;
 /// Prepared statements kept per connection: every statement of the server fits.
 const STATEMENT_CACHE: usize = 512;
 
@@ -43,8 +38,6 @@ pub fn open(path: &Path) -> Result<Connection, sqlx::Error> {
     conn.busy_timeout(BUSY_TIMEOUT).map_err(to_sqlx)?;
     switch_to_wal(&conn)?;
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
-        .map_err(to_sqlx)?;
-    conn.execute_batch(&format!("PRAGMA mmap_size = {MMAP_SIZE};"))
         .map_err(to_sqlx)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
@@ -213,17 +206,30 @@ pub struct SqlitePool {
     permits: Arc<Semaphore>,
     size: AtomicU32,
     acquire_timeout: Duration,
+    /// How much of the file a reader reads through a memory map: the pages are read where
+    /// the kernel keeps them instead of being copied into the connection's page cache by
+    /// a `pread` (a tenth of the server's time for a list page). Only readers: the
+    /// writer's pages still go through `write` and `fsync`, so durability is the same.
+    mmap_bytes: u64,
 }
 
 impl SqlitePool {
-    pub fn new(path: PathBuf, max: u32, acquire_timeout: Duration) -> Arc<Self> {
+    pub fn new(path: PathBuf, max: u32, acquire_timeout: Duration, mmap_bytes: u64) -> Arc<Self> {
         Arc::new(SqlitePool {
             path,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(max as usize)),
             size: AtomicU32::new(0),
             acquire_timeout,
+            mmap_bytes,
         })
+    }
+
+    fn open_reader(&self) -> Result<Connection, sqlx::Error> {
+        let conn = open(&self.path)?;
+        conn.execute_batch(&format!("PRAGMA mmap_size = {};", self.mmap_bytes))
+            .map_err(to_sqlx)?;
+        Ok(conn)
     }
 
     fn idle(&self) -> std::sync::MutexGuard<'_, Vec<Connection>> {
@@ -243,7 +249,7 @@ impl SqlitePool {
         let conn = match reused {
             Some(conn) => conn,
             None => {
-                let conn = open(&self.path)?;
+                let conn = self.open_reader()?;
                 self.size.fetch_add(1, Ordering::Relaxed);
                 conn
             }
