@@ -22,6 +22,8 @@ pub struct Fixture {
     pub payable: Vec<String>,
     /// Reservations that can still move: `(id, status to move to)`.
     pub movable: Vec<(String, &'static str)>,
+    /// The `Cookie` header of each desk's session, by desk number.
+    pub sessions: Vec<String>,
 }
 
 static FIXTURE: OnceLock<Arc<Fixture>> = OnceLock::new();
@@ -89,7 +91,7 @@ pub async fn make_desks(host: &str, desks: std::ops::Range<usize>) -> anyhow::Re
 /// `name=value` of the session cookie in a login answer (which also sets a device
 /// cookie). Sent by hand: outside development mode the cookie is `Secure`, which a cookie
 /// jar keeps off plain HTTP.
-pub fn session_cookie(headers: &reqwest::header::HeaderMap) -> anyhow::Result<String> {
+fn session_cookie(headers: &reqwest::header::HeaderMap) -> anyhow::Result<String> {
     let set = headers
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
@@ -101,9 +103,20 @@ pub fn session_cookie(headers: &reqwest::header::HeaderMap) -> anyhow::Result<St
 
 impl Fixture {
     /// Reads what `ops` picks from; reservations only when it uses them (a million of
-    /// them take minutes to page through).
-    pub async fn load(host: &str, ops: &str) -> anyhow::Result<Fixture> {
+    /// them take minutes to page through). Logs the `desks` in, each once, before the
+    /// attack: a desk logs in at the start of its day, and 64 Argon2id hashes inside the
+    /// measured seconds took a sixth of the server's time in a 10-second run. The
+    /// `logins` step measures logins under load.
+    pub async fn load(host: &str, ops: &str, desks: usize) -> anyhow::Result<Fixture> {
         let http = reqwest::Client::new();
+        let mut sessions = Vec::with_capacity(desks);
+        for first in (0..desks).step_by(4) {
+            let accounts: Vec<Value> = (first..desks.min(first + 4)).map(credentials).collect();
+            let batch = accounts.iter().map(|account| login(&http, host, account));
+            for cookie in futures::future::join_all(batch).await {
+                sessions.push(cookie?);
+            }
+        }
         let cookie = login(&http, host, &credentials(0)).await?;
         let get = |path: &'static str| all_pages(&http, host, &cookie, path);
         let cars = get("/api/cars").await?;
@@ -122,6 +135,7 @@ impl Fixture {
             payable: reservations.iter().filter(|r| payable(r)).map(id).collect(),
             movable: reservations.iter().filter_map(movable).collect(),
             reservations: reservations.iter().map(id).collect(),
+            sessions,
         })
     }
 }

@@ -24,11 +24,12 @@ async fn main() -> anyhow::Result<()> {
     let attack = GooseAttack::initialize()?;
     let host = attack_host()?;
     let burst = burst_size()?;
-    data::make_desks(&host, 0..desks()?).await?;
+    let desks = desks()?;
+    data::make_desks(&host, 0..desks).await?;
     if let Some(n) = burst {
         data::make_desks(&host, ops::BURST_FIRST..ops::BURST_FIRST + n).await?;
     }
-    let fixture = Arc::new(Fixture::load(&host, &ops).await?);
+    let fixture = Arc::new(Fixture::load(&host, &ops, desks).await?);
     eprintln!(
         "fixture: {} cars, {} clients, {} reservations ({} payable)",
         fixture.cars.len(),
