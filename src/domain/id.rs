@@ -26,6 +26,13 @@ impl Id {
     pub fn created_at_millis(self) -> i64 {
         self.0.timestamp().timestamp_millis()
     }
+
+    /// The 24 lowercase hex characters, written into `buf` rather than a new string.
+    fn hex(self, buf: &mut [u8; 24]) -> &str {
+        // Both cannot fail: 12 bytes are 24 hex digits, which are ASCII.
+        let _ = hex::encode_to_slice(self.0.bytes(), buf);
+        std::str::from_utf8(buf).unwrap_or_default()
+    }
 }
 
 impl From<ObjectId> for Id {
@@ -52,15 +59,6 @@ impl FromStr for Id {
         }
         hex::decode_to_slice(s, &mut bytes).map_err(|_| InvalidId)?;
         Ok(Id(ObjectId::from_bytes(bytes)))
-    }
-}
-
-impl Id {
-    /// The 24 lowercase hex characters, written into `buf` rather than a new string.
-    fn hex(self, buf: &mut [u8; 24]) -> &str {
-        // Both cannot fail: 12 bytes are 24 hex digits, which are ASCII.
-        let _ = hex::encode_to_slice(self.0.bytes(), buf);
-        std::str::from_utf8(buf).unwrap_or_default()
     }
 }
 

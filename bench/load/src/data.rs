@@ -105,7 +105,8 @@ impl Fixture {
     /// Reads what `ops` picks from; reservations only when it uses them (a million of
     /// them take minutes to page through). Logs the `desks` in, each once, before the
     /// attack: a desk logs in at the start of its day, and 64 Argon2id hashes inside the
-    /// measured seconds took a sixth of the server's time in a 10-second run. The
+    /// measured seconds took about a sixth of the server's time in the first seconds of
+    /// a 10-second run. The
     /// `logins` step measures logins under load.
     pub async fn load(host: &str, ops: &str, desks: usize) -> anyhow::Result<Fixture> {
         let http = reqwest::Client::new();
