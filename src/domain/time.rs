@@ -47,9 +47,7 @@ impl Timestamp {
             .single()
             .unwrap_or(DateTime::<Utc>::MIN_UTC)
     }
-}
 
-impl Timestamp {
     /// RFC 3339 in UTC with `Z`, and milliseconds when there are any, written into `buf`;
     /// `None` outside the years 0000 to 9999. What chrono's formatter writes, without its
     /// intermediate string: timestamps are written by the hundred for a list page.
