@@ -120,9 +120,6 @@ pub async fn list(conn: &mut Conn, q: &AuditQuery) -> AppResult<(Vec<Entry>, i64
             sql.and("timestamp < ").bind(to.millis());
         }
     };
-    let mut count = Sql::new("SELECT COUNT(*) FROM audit_log");
-    filters(&mut count);
-    let total = count.fetch_count(conn).await?;
     let mut page = Sql::new(
         "SELECT id, timestamp, user_id, user_username, action, entity_type, entity_id, details, \
          before, after FROM audit_log",
@@ -133,6 +130,11 @@ pub async fn list(conn: &mut Conn, q: &AuditQuery) -> AppResult<(Vec<Entry>, i64
         .push(" OFFSET ")
         .bind(q.offset);
     let rows: Vec<EntryRow> = page.fetch_all(conn).await?;
+    let mut count = Sql::new("SELECT COUNT(*) FROM audit_log");
+    filters(&mut count);
+    let total = count
+        .total_behind(conn, q.offset, q.limit, rows.len())
+        .await?;
     let entries = rows
         .into_iter()
         .map(Entry::try_from)

@@ -312,10 +312,6 @@ pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64
                 .push(" ESCAPE '\\'");
         }
     };
-    let mut count = Sql::new("SELECT COUNT(*) FROM cars");
-    filters(&mut count);
-    let total = count.fetch_count(conn).await?;
-
     let mut page = Sql::new(&format!("SELECT {COLUMNS} FROM cars"));
     filters(&mut page);
     let column = match query.sort {
@@ -330,6 +326,11 @@ pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64
         .push(" OFFSET ")
         .bind(query.offset);
     let rows: Vec<CarRow> = page.fetch_all(conn).await?;
+    let mut count = Sql::new("SELECT COUNT(*) FROM cars");
+    filters(&mut count);
+    let total = count
+        .total_behind(conn, query.offset, query.limit, rows.len())
+        .await?;
     let cars = rows
         .into_iter()
         .map(Car::try_from)

@@ -219,10 +219,6 @@ pub async fn list(conn: &mut Conn, query: &ClientQuery) -> AppResult<(Vec<Client
                 .push(" ESCAPE '\\'");
         }
     };
-    let mut count = Sql::new("SELECT COUNT(*) FROM clients");
-    filters(&mut count);
-    let total = count.fetch_count(conn).await?;
-
     let mut page = Sql::new(&format!("SELECT {COLUMNS} FROM clients"));
     filters(&mut page);
     let column = match query.sort {
@@ -235,6 +231,11 @@ pub async fn list(conn: &mut Conn, query: &ClientQuery) -> AppResult<(Vec<Client
         .push(" OFFSET ")
         .bind(query.offset);
     let rows: Vec<ClientRow> = page.fetch_all(conn).await?;
+    let mut count = Sql::new("SELECT COUNT(*) FROM clients");
+    filters(&mut count);
+    let total = count
+        .total_behind(conn, query.offset, query.limit, rows.len())
+        .await?;
     let clients = rows
         .into_iter()
         .map(Client::try_from)

@@ -95,9 +95,6 @@ pub async fn board_list(conn: &mut Conn, spec: &ListSpec<'_>) -> AppResult<Board
                 .bind(branch.to_string());
         }
     };
-    let mut count = Sql::new("SELECT COUNT(*) FROM reservations r");
-    filters(&mut count);
-    let count = count.fetch_count(conn).await?;
     let mut page = Sql::new(&format!(
         "SELECT r.id, r.reservation_number, r.status, {} AS at, c.id AS car_id, c.make, \
          c.model, c.license_plate, cl.id AS client_id, cl.first_name, cl.last_name, cl.phone{FROM}",
@@ -107,6 +104,9 @@ pub async fn board_list(conn: &mut Conn, spec: &ListSpec<'_>) -> AppResult<Board
     page.push(&format!(" ORDER BY {} , r.id LIMIT ", spec.at))
         .bind(BOARD_LIMIT);
     let rows: Vec<BoardRow> = page.fetch_all(conn).await?;
+    let mut count = Sql::new("SELECT COUNT(*) FROM reservations r");
+    filters(&mut count);
+    let count = count.total_behind(conn, 0, BOARD_LIMIT, rows.len()).await?;
     let items = rows
         .into_iter()
         .map(BoardRental::try_from)

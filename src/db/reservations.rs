@@ -608,10 +608,12 @@ const DAY_MS: i64 = 86_400_000;
 
 /// One page of reservations, with car and client, and how many match in all.
 pub async fn list(conn: &mut Conn, q: &ReservationQuery) -> AppResult<(Vec<Reservation>, i64)> {
+    let rows: Vec<Row> = page_sql(conn.engine(), q).fetch_all(conn).await?;
     let mut count = Sql::new("SELECT COUNT(*) FROM reservations r");
     filter(&mut count, q);
-    let total = count.fetch_count(conn).await?;
-    let rows: Vec<Row> = page_sql(conn.engine(), q).fetch_all(conn).await?;
+    let total = count
+        .total_behind(conn, q.offset, q.limit, rows.len())
+        .await?;
     Ok((assemble(rows)?, total))
 }
 

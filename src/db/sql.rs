@@ -83,6 +83,23 @@ impl Sql {
         self.into_query().fetch_one(conn).await?.take_at(0)
     }
 
+    /// How many rows match in all, behind a page of `found` rows read at `offset`, at most
+    /// `limit` a page. This query (the `COUNT`) runs only when the page cannot tell: a
+    /// page that is short and not past the end is the last one. Callers read the page
+    /// first, through the same connection, so on SQLite both see one snapshot.
+    pub async fn total_behind(
+        self,
+        conn: &mut Conn,
+        offset: i64,
+        limit: i64,
+        found: usize,
+    ) -> Result<i64, sqlx::Error> {
+        match total_shown(offset, limit, found) {
+            Some(total) => Ok(total),
+            None => self.fetch_count(conn).await,
+        }
+    }
+
     /// SQLite's plan for this query as `(id, parent, detail)` rows: tests check plans,
     /// never timings.
     #[cfg(test)]
@@ -96,9 +113,26 @@ impl Sql {
     }
 }
 
+/// The total a page shows by itself: rows before it plus its own, when it is the last
+/// page (short, and holding rows unless it is the first).
+fn total_shown(offset: i64, limit: i64, found: usize) -> Option<i64> {
+    let found = i64::try_from(found).ok()?;
+    (found < limit && (found > 0 || offset == 0)).then_some(offset + found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_last_page_shows_the_total() {
+        assert_eq!(total_shown(0, 20, 7), Some(7));
+        assert_eq!(total_shown(0, 20, 0), Some(0));
+        assert_eq!(total_shown(40, 20, 3), Some(43));
+        // Full: more may follow. Empty past the first page: the end is somewhere before.
+        assert_eq!(total_shown(0, 20, 20), None);
+        assert_eq!(total_shown(40, 20, 0), None);
+    }
 
     #[test]
     fn a_where_clause_appears_only_with_a_condition() {

@@ -205,10 +205,6 @@ pub async fn list(conn: &mut Conn, query: &UserQuery) -> AppResult<(Vec<User>, i
                 .push(" ESCAPE '\\'");
         }
     };
-    let mut count = Sql::new("SELECT COUNT(*) FROM users");
-    filters(&mut count);
-    let total = count.fetch_count(conn).await?;
-
     let mut page = Sql::new(&format!("SELECT {COLUMNS} FROM users"));
     filters(&mut page);
     let column = match query.sort {
@@ -221,6 +217,11 @@ pub async fn list(conn: &mut Conn, query: &UserQuery) -> AppResult<(Vec<User>, i
         .push(" OFFSET ")
         .bind(query.offset);
     let rows: Vec<UserRow> = page.fetch_all(conn).await?;
+    let mut count = Sql::new("SELECT COUNT(*) FROM users");
+    filters(&mut count);
+    let total = count
+        .total_behind(conn, query.offset, query.limit, rows.len())
+        .await?;
     let users = rows
         .into_iter()
         .map(|r| UserWithHash::try_from(r).map(|u| u.user))
