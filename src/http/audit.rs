@@ -2,7 +2,6 @@
 
 use axum::extract::State;
 use axum::response::IntoResponse;
-use axum::Json;
 
 use super::extract::{Admin, QueryParams};
 use super::openapi::ErrorBody;
@@ -59,5 +58,5 @@ pub async fn list(
         offset: page.offset(),
     };
     let (items, total) = crate::services::audit::list(&state.db, &query).await?;
-    Ok(Json(ListPage::new(items, total, page)))
+    Ok(ListPage::new(items, total, page))
 }

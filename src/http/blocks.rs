@@ -42,7 +42,7 @@ pub async fn list(
 ) -> AppResult<impl IntoResponse> {
     let page = params.page()?;
     let (items, total) = blocks::list(&state.db, car, page.per_page, page.offset()).await?;
-    Ok(Json(ListPage::new(items, total, page)))
+    Ok(ListPage::new(items, total, page))
 }
 
 #[utoipa::path(
@@ -75,7 +75,7 @@ pub async fn list_all(
     let page = params.page()?;
     let (items, total) =
         blocks::overlapping(&state.db, from, to, page.per_page, page.offset()).await?;
-    Ok(Json(ListPage::new(items, total, page)))
+    Ok(ListPage::new(items, total, page))
 }
 
 /// The longest window the calendar may ask blocks for, in days.

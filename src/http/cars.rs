@@ -110,7 +110,7 @@ async fn respond_with_list(
     state: &AppState,
     params: &QueryParams,
     available: Option<(Timestamp, Timestamp)>,
-) -> AppResult<Json<ListPage<crate::domain::car::Car>>> {
+) -> AppResult<ListPage<crate::domain::car::Car>> {
     let page = params.page()?;
     let sort = params.sort(SORTS, CarSort::AddedAt)?;
     let query = CarQuery {
@@ -125,7 +125,7 @@ async fn respond_with_list(
         offset: page.offset(),
     };
     let (items, total) = cars::list(&state.db, &query).await?;
-    Ok(Json(ListPage::new(items, total, page)))
+    Ok(ListPage::new(items, total, page))
 }
 
 #[utoipa::path(

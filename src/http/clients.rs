@@ -68,7 +68,7 @@ pub async fn list(
         offset: page.offset(),
     };
     let (items, total) = clients::list(&state.db, &query).await?;
-    Ok(Json(ListPage::new(items, total, page)))
+    Ok(ListPage::new(items, total, page))
 }
 
 #[utoipa::path(

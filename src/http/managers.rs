@@ -61,7 +61,7 @@ pub async fn list(
         offset: page.offset(),
     };
     let (items, total) = staff::list_managers(&state.db, &query).await?;
-    Ok(Json(ListPage::new(items, total, page)))
+    Ok(ListPage::new(items, total, page))
 }
 
 #[utoipa::path(

@@ -26,6 +26,8 @@ pub mod web;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use serde::Serialize;
 use utoipa::OpenApi;
@@ -78,6 +80,22 @@ impl<T> ListPage<T> {
             total,
             page: page.page,
             per_page: page.per_page,
+        }
+    }
+}
+
+/// What a listed item takes as JSON, about: a car is half of it, a rental with its car
+/// and client twice.
+const LIST_ITEM_BYTES: usize = 1024;
+
+/// Written into a buffer sized for its items from the start: axum's `Json` starts at
+/// 128 bytes and doubles, and those copies were a twentieth of a 100-car page's work.
+impl<T: Serialize> IntoResponse for ListPage<T> {
+    fn into_response(self) -> Response {
+        let mut body = Vec::with_capacity(LIST_ITEM_BYTES * (self.items.len() + 1));
+        match serde_json::to_writer(&mut body, &self) {
+            Ok(()) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(e) => AppError::Internal(e.into()).into_response(),
         }
     }
 }

@@ -109,7 +109,7 @@ pub async fn list(
         offset: page.offset(),
     };
     let (items, total) = reservations::list(&state.db, &query).await?;
-    Ok(Json(ListPage::new(items, total, page)))
+    Ok(ListPage::new(items, total, page))
 }
 
 /// `GET /api/clients/{id}/reservations`: a client's reservations, newest first.
@@ -146,7 +146,7 @@ pub async fn of_client(
         ..Default::default()
     };
     let (items, total) = reservations::list(&state.db, &query).await?;
-    Ok(Json(ListPage::new(items, total, page)))
+    Ok(ListPage::new(items, total, page))
 }
 
 #[utoipa::path(
