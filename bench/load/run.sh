@@ -7,7 +7,7 @@
 #   bench/load/run.sh --explain  # the SQLite query plans of the hot requests, to
 #                                # target/bench-load/explain.md (needs pip's apsw 3.46.1)
 #
-# Every step runs the release build of `locacar serve` (smoke: the debug build) as a real
+# Every step runs the production build of `locacar serve` (smoke: the debug build) as a real
 # agency would: sessions, audit, SQLite in WAL with synchronous=FULL, PostgreSQL with
 # synchronous_commit=on. The desks log in as the seeded manager.
 #   mixed      goose (bench/load), 64 desks, the issue's mix, for BENCH_SECONDS
@@ -55,7 +55,7 @@ else
   AGENCY=(--branches 2 --cars 200 --clients 2000 --reservations 10000); AGENCY_NAME=agency
   read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput latency logins rss writes scale}"
   read -r -a ENGINES <<<"${BENCH_ENGINES:-sqlite postgres}"
-  PROFILE=${BENCH_PROFILE:-release}; RESULTS=$OUT/results.md
+  PROFILE=${BENCH_PROFILE:-production}; RESULTS=$OUT/results.md
   BURST=100; BATCHES=(1 4 16 64); DESKS=64; WIDE=256
 fi
 mkdir -p "$OUT/logs" "$OUT/data" "$OUT/json"
@@ -71,13 +71,15 @@ if ! command -v wrk >/dev/null; then
 fi
 # Debug: --all-targets, so that the binary `cargo test` built (dev-dependencies and all)
 # is reused rather than built again with other features.
-TARGETS=(--all-targets); [ "$PROFILE" = release ] && TARGETS=(--release --bin locacar)
-FLAG=(); [ "$PROFILE" = release ] && FLAG=(--release)
+# Otherwise the named profile (production: what a production server runs, see
+# Cargo.toml); the load generator is built --release either way.
+TARGETS=(--all-targets); [ "$PROFILE" = debug ] || TARGETS=(--profile "$PROFILE" --bin locacar)
+FLAG=(); LOAD_PROFILE=debug; [ "$PROFILE" = debug ] || { FLAG=(--release); LOAD_PROFILE=release; }
 say "building locacar and the load generator ($PROFILE)"
 (cd "$ROOT" && cargo build "${TARGETS[@]}" --locked)
 (cd "$ROOT/bench/load" && cargo build "${FLAG[@]}" --locked)
 LOCACAR=$ROOT/target/$PROFILE/locacar
-LOAD=$ROOT/bench/load/target/$PROFILE/locacar-load
+LOAD=$ROOT/bench/load/target/$LOAD_PROFILE/locacar-load
 STAMP=$(sha1sum "$LOCACAR" | cut -c1-12)
 
 # ------------------------------------------------------------------ servers
