@@ -27,7 +27,7 @@
 # Settings (environment): BENCH_SECONDS (30; smoke 2), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432: a database is created and dropped per run),
 # BENCH_STEPS (default: all of "mixed throughput latency logins rss writes scale"),
-# BENCH_ENGINES ("sqlite postgres").
+# BENCH_ENGINES ("sqlite postgres"), BENCH_PROFILE (production; smoke debug).
 #
 # Exit status: 0 when every step ran and no request got a 5xx; 1 otherwise.
 set -euo pipefail
