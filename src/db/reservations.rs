@@ -263,14 +263,28 @@ fn assemble(rows: Vec<Row>) -> AppResult<Vec<Reservation>> {
     rows.into_iter().map(Row::into_reservation).collect()
 }
 
+/// One reservation by id, the statement the desk runs most: built once per engine rather
+/// than copied together at every call.
+fn find_sql(engine: Engine) -> &'static str {
+    fn build(engine: Engine) -> String {
+        format!(
+            "{} FROM reservations r {JOINS} WHERE r.id = $1",
+            select(engine)
+        )
+    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| build(Engine::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| build(Engine::Postgres));
+    match engine {
+        Engine::Sqlite => &SQLITE,
+        Engine::Postgres => &POSTGRES,
+    }
+}
+
 pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
-    let select = select(conn.engine());
-    let rows: Vec<Row> = query_as(&format!(
-        "{select} FROM reservations r {JOINS} WHERE r.id = $1"
-    ))
-    .bind(id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows: Vec<Row> = query_as(find_sql(conn.engine()))
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
     Ok(assemble(rows)?.pop())
 }
 
