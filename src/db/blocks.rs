@@ -2,6 +2,7 @@
 //! the database's triggers into `car_holds`, where the no-overlap rule lives.
 
 use super::query::{query, query_as, query_scalar, row_struct};
+use super::sql::Sql;
 use super::{overlap_violation, Conn};
 use crate::domain::block::Block;
 use crate::domain::id::Id;
@@ -119,10 +120,6 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<Block>, i64)> {
-    let total: i64 = query_scalar("SELECT COUNT(*) FROM car_blocks WHERE car_id = $1")
-        .bind(car.to_string())
-        .fetch_one(&mut *conn)
-        .await?;
     let rows: Vec<BlockRow> = query_as(&format!(
         "SELECT {COLUMNS} FROM car_blocks WHERE car_id = $1 \
          ORDER BY start_at DESC, id DESC LIMIT $2 OFFSET $3"
@@ -130,8 +127,11 @@ pub async fn list(
     .bind(car.to_string())
     .bind(limit)
     .bind(offset)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
+    let mut count = Sql::new("SELECT COUNT(*) FROM car_blocks WHERE car_id = ");
+    count.bind(car.to_string());
+    let total = count.total_behind(conn, offset, limit, rows.len()).await?;
     let blocks = rows
         .into_iter()
         .map(Block::try_from)
@@ -148,22 +148,23 @@ pub async fn overlapping(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<Block>, i64)> {
-    const WINDOW: &str = "start_at < $2 AND (end_at IS NULL OR end_at > $1)";
-    let total: i64 = query_scalar(&format!("SELECT COUNT(*) FROM car_blocks WHERE {WINDOW}"))
-        .bind(from.millis())
-        .bind(to.millis())
-        .fetch_one(&mut *conn)
-        .await?;
-    let rows: Vec<BlockRow> = query_as(&format!(
-        "SELECT {COLUMNS} FROM car_blocks WHERE {WINDOW} \
-         ORDER BY start_at, id LIMIT $3 OFFSET $4"
-    ))
-    .bind(from.millis())
-    .bind(to.millis())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(conn)
-    .await?;
+    let window = |sql: &mut Sql| {
+        sql.push(" WHERE start_at < ")
+            .bind(to.millis())
+            .push(" AND (end_at IS NULL OR end_at > ")
+            .bind(from.millis())
+            .push(")");
+    };
+    let mut page = Sql::new(&format!("SELECT {COLUMNS} FROM car_blocks"));
+    window(&mut page);
+    page.push(" ORDER BY start_at, id LIMIT ")
+        .bind(limit)
+        .push(" OFFSET ")
+        .bind(offset);
+    let rows: Vec<BlockRow> = page.fetch_all(&mut *conn).await?;
+    let mut count = Sql::new("SELECT COUNT(*) FROM car_blocks");
+    window(&mut count);
+    let total = count.total_behind(conn, offset, limit, rows.len()).await?;
     let blocks = rows
         .into_iter()
         .map(Block::try_from)
