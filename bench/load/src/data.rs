@@ -106,8 +106,7 @@ impl Fixture {
     /// them take minutes to page through). Logs the `desks` in, each once, before the
     /// attack: a desk logs in at the start of its day, and 64 Argon2id hashes inside the
     /// measured seconds took about a sixth of the server's time in the first seconds of
-    /// a 10-second run. The
-    /// `logins` step measures logins under load.
+    /// a 10-second run. The `logins` step measures logins under load.
     pub async fn load(host: &str, ops: &str, desks: usize) -> anyhow::Result<Fixture> {
         let http = reqwest::Client::new();
         let mut sessions = Vec::with_capacity(desks);
