@@ -25,15 +25,17 @@ pub mod web;
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
 use serde::Serialize;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::config::ServeArgs;
 use crate::db::Database;
@@ -109,8 +111,10 @@ fn image_body_limit(config: &ServeArgs) -> usize {
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     metrics::recorder()?;
     let (routes, document) = api(state.config.dev).split_for_parts();
+    let document = Bytes::from(serde_json::to_vec(&document)?);
     let app = routes
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", document))
+        .route(OPENAPI_PATH, get(move || published(document.clone())))
+        .merge(SwaggerUi::new("/api/docs").config(Config::from(OPENAPI_PATH)))
         .route_layer(axum::middleware::from_fn(
             middleware::require_json_content_type,
         ))
@@ -120,6 +124,16 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state.clone());
     Ok(middleware::wrap(app, &state.config).layer(axum::middleware::from_fn(metrics::track)))
+}
+
+/// Where the OpenAPI document is published, and where the Swagger UI reads it.
+const OPENAPI_PATH: &str = "/api/openapi.json";
+
+/// The OpenAPI document, serialised once when the server starts. Swagger UI's own route
+/// would keep the document's tree in memory (many small allocations) and serialise it
+/// again for every request.
+async fn published(json: Bytes) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], json)
 }
 
 /// The OpenAPI document a server outside development mode publishes at
