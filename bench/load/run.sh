@@ -20,9 +20,11 @@
 #   scale      start-up time and available-cars latency on 1,000,000 reservations;
 #              the chain (2,000 cars, 100,000 clients, 1,000,000 reservations): seed time,
 #              available cars with and without a branch filter
-# Figures go to target/bench-load/results.md (smoke: results-smoke.md) and JSON beside
-# it; server logs to target/bench-load/logs/. Seeded databases are cached in
-# target/bench-load/data/ (made again when the binary changes).
+# Figures go to target/bench-load/results-UTCSTAMP.md, one file per invocation so that a
+# later run (say, PostgreSQL only) does not overwrite an earlier one, and results.md
+# links to the latest (smoke: results-smoke.md); JSON beside them; server and load
+# generator logs to target/bench-load/logs/, named by step and engine. Seeded databases
+# are cached in target/bench-load/data/ (made again when the binary changes).
 #
 # Settings (environment): BENCH_SECONDS (30; smoke 2), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432: a database is created and dropped per run),
@@ -55,7 +57,7 @@ else
   AGENCY=(--branches 2 --cars 200 --clients 2000 --reservations 10000); AGENCY_NAME=agency
   read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput latency logins rss writes scale}"
   read -r -a ENGINES <<<"${BENCH_ENGINES:-sqlite postgres}"
-  PROFILE=${BENCH_PROFILE:-production}; RESULTS=$OUT/results.md
+  PROFILE=${BENCH_PROFILE:-production}; RESULTS=$OUT/results-$(date -u +%Y%m%dT%H%M%S).md
   BURST=100; BATCHES=(1 4 16 64); DESKS=64; WIDE=256
 fi
 mkdir -p "$OUT/logs" "$OUT/data" "$OUT/json"
@@ -160,20 +162,21 @@ session_cookie() {
     "http://127.0.0.1:$PORT/api/auth/login" | sed -nE 's/^[Ss]et-[Cc]ookie: (locacar_session=[^;]*).*/\1/p'
 }
 
-# wrk_run LABEL SCRIPT CONNECTIONS: wrk for BENCH_SECONDS with bench/load/wrk/SCRIPT.
+# wrk_run ENGINE LABEL SCRIPT CONNECTIONS: wrk for BENCH_SECONDS with bench/load/wrk/SCRIPT.
 wrk_run() {
-  local label=$1 script=$2 conns=$3
+  local engine=$1 label=$2 script=$3 conns=$4
+  local log="$OUT/logs/wrk-$script-$conns-$engine.txt"
   say "wrk $label: $conns connections"
   COOKIE=$(session_cookie) IDS_FILE="$OUT/data/ids.txt" PAGES=$((${AGENCY[7]} / 20)) \
     wrk -t2 -c"$conns" -d"${SECONDS_PER_RUN}s" --latency \
-    -s "$ROOT/bench/load/wrk/$script.lua" "http://127.0.0.1:$PORT" >"$OUT/logs/wrk-$label.txt" 2>&1 \
+    -s "$ROOT/bench/load/wrk/$script.lua" "http://127.0.0.1:$PORT" >"$log" 2>&1 \
     || { say "wrk $label failed"; FAILED=1; return; }
   local rps p50 p90 p99 non2xx
-  rps=$(awk '/Requests\/sec/ { print $2 }' "$OUT/logs/wrk-$label.txt")
-  p50=$(awk '$1 == "50%" { print $2 }' "$OUT/logs/wrk-$label.txt")
-  p90=$(awk '$1 == "90%" { print $2 }' "$OUT/logs/wrk-$label.txt")
-  p99=$(awk '$1 == "99%" { print $2 }' "$OUT/logs/wrk-$label.txt")
-  non2xx=$(awk '/Non-2xx/ { print $5 }' "$OUT/logs/wrk-$label.txt")
+  rps=$(awk '/Requests\/sec/ { print $2 }' "$log")
+  p50=$(awk '$1 == "50%" { print $2 }' "$log")
+  p90=$(awk '$1 == "90%" { print $2 }' "$log")
+  p99=$(awk '$1 == "99%" { print $2 }' "$log")
+  non2xx=$(awk '/Non-2xx/ { print $5 }' "$log")
   record "| $label | $conns | $rps | $p50 | $p90 | $p99 | ${non2xx:-0} |"
   [ -z "$non2xx" ] || { say "$label: $non2xx non-2xx answers"; FAILED=1; }
 }
@@ -198,9 +201,9 @@ step_throughput() {
   for page in 1 2 3 4 5; do reservation_ids "$page"; done >"$OUT/data/ids.txt"
   record ""; record "### One operation at a time, $engine (wrk, ${SECONDS_PER_RUN} s)"
   record ""; record "| operation | connections | req/s | p50 | p90 | p99 | non-2xx |"; record "|---|---:|---:|---:|---:|---:|---:|"
-  wrk_run "one reservation" get "$DESKS"
-  wrk_run "available cars" available "$DESKS"
-  wrk_run "list page" list "$DESKS"
+  wrk_run "$engine" "one reservation" get "$DESKS"
+  wrk_run "$engine" "available cars" available "$DESKS"
+  wrk_run "$engine" "list page" list "$DESKS"
   stop_server
 }
 
@@ -229,7 +232,7 @@ step_rss() {
   for page in 1 2; do reservation_ids "$page"; done >"$OUT/data/ids.txt"
   record ""; record "### $WIDE open connections, $engine"
   record ""; record "| operation | connections | req/s | p50 | p90 | p99 | non-2xx |"; record "|---|---:|---:|---:|---:|---:|---:|"
-  wrk_run "one reservation, $WIDE connections" get "$WIDE"
+  wrk_run "$engine" "one reservation, $WIDE connections" get "$WIDE"
   record ""; record "Server peak RSS since start: $(peak_rss_mib) MiB"
   stop_server
 }
@@ -302,6 +305,7 @@ if [ "$EXPLAIN" = 1 ]; then explain; exit 0; fi
   echo "locacar $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo ' + changes'), $PROFILE build;"
   echo "$(nproc) cores, load average at start $(cut -d' ' -f1-3 /proc/loadavg)."
 } >"$RESULTS"
+[ "$SMOKE" = 1 ] || ln -sfn "$(basename "$RESULTS")" "$OUT/results.md"
 for engine in "${ENGINES[@]}"; do
   for step in "${STEPS[@]}"; do "step_$step" "$engine"; done
 done
