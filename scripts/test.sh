@@ -38,6 +38,7 @@ fi
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 cargo fmt --manifest-path bench/load/Cargo.toml -- --check
+cargo fmt --manifest-path bench/baseline/Cargo.toml -- --check
 echo "== SECURITY.md names only tests that exist"
 bash scripts/check_security_map.sh
 echo "== web app: npm packages, types from web/openapi.json, type check, build"
@@ -51,6 +52,7 @@ echo "== cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --test faults --test abuse --locked -- -D warnings
 cargo clippy --manifest-path bench/load/Cargo.toml --locked -- -D warnings
+cargo clippy --manifest-path bench/baseline/Cargo.toml --locked -- -D warnings
 echo "== cargo test (every server and command under strace: it may connect only to the database)"
 connect_traces=$(mktemp -d)
 LOCACAR_TEST_CONNECT_TRACE="$connect_traces" \

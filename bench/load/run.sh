@@ -13,6 +13,9 @@
 #   mixed      goose (bench/load), 64 desks, the issue's mix, for BENCH_SECONDS
 #   throughput wrk, 64 connections, one operation at a time (one reservation, available
 #              cars, a list page at random depth)
+#   bare       the same wrk runs against bench/baseline, the bare axum + SQLite server the
+#              issue compares with (no sessions, audit or logs; synchronous=NORMAL), on
+#              the same data and machine (SQLite only)
 #   latency    goose, one desk, one operation at a time
 #   logins     goose, 16 desks of the read mix while 100 logins arrive at once every 2 s
 #   rss        wrk with 256 open connections on a fresh server: its peak RSS
@@ -28,7 +31,7 @@
 #
 # Settings (environment): BENCH_SECONDS (30; smoke 2), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432: a database is created and dropped per run),
-# BENCH_STEPS (default: all of "mixed throughput latency logins rss writes scale"),
+# BENCH_STEPS (default: all of "mixed throughput bare latency logins rss writes scale"),
 # BENCH_ENGINES ("sqlite postgres"), BENCH_PROFILE (production; smoke debug).
 #
 # Exit status: 0 when every step ran and no request got a 5xx; 1 otherwise.
@@ -49,13 +52,13 @@ esac
 if [ "$SMOKE" = 1 ]; then
   SECONDS_PER_RUN=${BENCH_SECONDS:-2}
   AGENCY=(--branches 2 --cars 20 --clients 200 --reservations 1000); AGENCY_NAME=tiny
-  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput latency logins rss writes}"
+  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput bare latency logins rss writes}"
   ENGINES=(sqlite); PROFILE=${BENCH_PROFILE:-debug}; RESULTS=$OUT/results-smoke.md
   BURST=10; BATCHES=(1 64); DESKS=8; WIDE=32
 else
   SECONDS_PER_RUN=${BENCH_SECONDS:-30}
   AGENCY=(--branches 2 --cars 200 --clients 2000 --reservations 10000); AGENCY_NAME=agency
-  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput latency logins rss writes scale}"
+  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput bare latency logins rss writes scale}"
   read -r -a ENGINES <<<"${BENCH_ENGINES:-sqlite postgres}"
   PROFILE=${BENCH_PROFILE:-production}; RESULTS=$OUT/results-$(date -u +%Y%m%dT%H%M%S).md
   BURST=100; BATCHES=(1 4 16 64); DESKS=64; WIDE=256
@@ -103,11 +106,26 @@ start_server() {
   env DATABASE_URL="$url" LOCACAR_BIND="127.0.0.1:$PORT" "$@" \
     "$LOCACAR" serve >"$OUT/logs/$name.log" 2>&1 &
   SERVER_PID=$!
+  await_ready "$name" "$begun"
+}
+
+# await_ready NAME BEGUN: waits for SERVER_PID to answer /readyz on PORT.
+await_ready() {
+  local name=$1 begun=$2
   until curl -sf -o /dev/null "http://127.0.0.1:$PORT/readyz"; do
     kill -0 "$SERVER_PID" 2>/dev/null || { say "server $name died: see $OUT/logs/$name.log"; exit 1; }
     sleep 0.005
   done
   READY_MS=$(( ($(date +%s%N) - begun) / 1000000 ))
+}
+
+# start_bare NAME: the bare server of bench/baseline on a copy of the agency data.
+start_bare() {
+  local name=$1
+  PORT=$(free_port)
+  "$BARE" "$OUT/data/run.db" "127.0.0.1:$PORT" >"$OUT/logs/$name.log" 2>&1 &
+  SERVER_PID=$!
+  await_ready "$name" "$(date +%s%N)"
 }
 
 stop_server() {
@@ -204,6 +222,25 @@ step_throughput() {
   wrk_run "$engine" "one reservation" get "$DESKS"
   wrk_run "$engine" "available cars" available "$DESKS"
   wrk_run "$engine" "list page" list "$DESKS"
+  stop_server
+}
+
+step_bare() {
+  local engine=$1
+  [ "$engine" = sqlite ] || return 0
+  say "building the bare server (bench/baseline)"
+  (cd "$ROOT/bench/baseline" && cargo build "${FLAG[@]}" --locked)
+  BARE=$ROOT/bench/baseline/target/$LOAD_PROFILE/locacar-baseline
+  database sqlite "$AGENCY_NAME" "${AGENCY[@]}"
+  python3 -c 'import sqlite3, sys
+for (i,) in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM reservations ORDER BY reservation_date, id LIMIT 500"): print(i)' \
+    "$OUT/data/run.db" >"$OUT/data/ids.txt"
+  start_bare "bare-$engine"
+  record ""; record "### The bare server (bench/baseline), same data and machine (wrk, ${SECONDS_PER_RUN} s)"
+  record ""; record "| operation | connections | req/s | p50 | p90 | p99 | non-2xx |"; record "|---|---:|---:|---:|---:|---:|---:|"
+  wrk_run bare "one reservation, bare" get "$DESKS"
+  wrk_run bare "available cars, bare" available "$DESKS"
+  wrk_run bare "list page, bare" list "$DESKS"
   stop_server
 }
 
