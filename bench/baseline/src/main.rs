@@ -3,6 +3,8 @@
 //! the three reads of the throughput targets with the same statements' shape as
 //! locacar (a reservation with its car, client and payments; available cars with their
 //! count; a list page found by its ids first) and rows written out as JSON as they come.
+//! SQLite's settings are its defaults otherwise: no memory map, which locacar's readers
+//! use.
 //! Run on the same machine as locacar, its figures say what "match or beat the bare
 //! server" means there, whatever the machine. Not a server to use: it checks nothing.
 //!
@@ -11,7 +13,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use axum::extract::{Path, Query};
 use axum::http::{header, StatusCode};
@@ -48,13 +50,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 type Params = Query<HashMap<String, String>>;
 
-async fn one_reservation(Path(id): Path<String>) -> Response {
-    let sql = format!(
+/// A reservation with its car, client and payments.
+static ONE: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "SELECT {RESERVATION}, (SELECT json_group_array(json_array(p.amount, p.method, \
          p.transaction_at, p.recorded_by, p.id)) FROM payments p WHERE p.reservation_id = r.id) \
          AS payments FROM reservations r {JOINS} WHERE r.id = ?1"
-    );
-    match with_conn(|c| rows(c, &sql, [id], 1)) {
+    )
+});
+
+async fn one_reservation(Path(id): Path<String>) -> Response {
+    match with_conn(|c| rows(c, &ONE, [id], 1)) {
         Ok(mut found) if !found.is_empty() => json(&found.swap_remove(0)),
         Ok(_) => StatusCode::NOT_FOUND.into_response(),
         Err(e) => failure(e),
