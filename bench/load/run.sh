@@ -36,6 +36,9 @@
 #
 # Exit status: 0 when every step ran and no request got a 5xx; 1 otherwise.
 set -euo pipefail
+# The whole script is one block, which bash reads before running any of it: editing this
+# file during a run (which takes many minutes) cannot change or break the run.
+{
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=$ROOT/target/bench-load
@@ -348,3 +351,4 @@ for engine in "${ENGINES[@]}"; do
 done
 say "figures in $RESULTS"
 exit "$FAILED"
+}
