@@ -59,6 +59,33 @@ static ONE: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// A list page by reservation date or start date (`* 2`), ascending or descending (`+ 1`).
+static LIST: LazyLock<[String; 4]> = LazyLock::new(|| {
+    [
+        list_sql("r.reservation_date", "ASC"),
+        list_sql("r.reservation_date", "DESC"),
+        list_sql("r.start_at", "ASC"),
+        list_sql("r.start_at", "DESC"),
+    ]
+});
+
+fn list_sql(column: &str, dir: &str) -> String {
+    let order = format!("ORDER BY {column} {dir}, r.id {dir}");
+    format!(
+        "SELECT {RESERVATION} FROM reservations r {JOINS} WHERE r.rowid IN \
+         (SELECT r.rowid FROM reservations r {order} LIMIT 20 OFFSET ?1) {order}"
+    )
+}
+
+/// Cars free for `[?1, ?2)`, and their count.
+const FREE: &str = "status <> 'out_of_service' AND NOT EXISTS (SELECT 1 FROM car_holds h \
+                    WHERE h.car_id = cars.id AND h.until_at > ?1 AND h.start_at < ?2)";
+static AVAILABLE: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT {CAR} FROM cars WHERE {FREE} ORDER BY added_at, id LIMIT ?3 OFFSET 0")
+});
+static AVAILABLE_COUNT: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT COUNT(*) FROM cars WHERE {FREE}"));
+
 async fn one_reservation(Path(id): Path<String>) -> Response {
     match with_conn(|c| rows(c, &ONE, [id], 1)) {
         Ok(mut found) if !found.is_empty() => json(&found.swap_remove(0)),
@@ -73,23 +100,15 @@ async fn list_page(Query(q): Params) -> Response {
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let column = match q.get("sort").map(String::as_str) {
-        Some("startDate" | "-startDate") => "r.start_at",
-        _ => "r.reservation_date",
-    };
-    let dir = if q.get("sort").is_some_and(|s| s.starts_with('-')) {
-        "DESC"
-    } else {
-        "ASC"
-    };
-    let order = format!("ORDER BY {column} {dir}, r.id {dir}");
-    let sql = format!(
-        "SELECT {RESERVATION} FROM reservations r {JOINS} WHERE r.rowid IN \
-         (SELECT r.rowid FROM reservations r {order} LIMIT 20 OFFSET ?1) {order}"
-    );
+    let sort = q.get("sort").map(String::as_str);
+    let by_start = matches!(sort, Some("startDate" | "-startDate"));
+    let descending = sort.is_some_and(|s| s.starts_with('-'));
+    let sql = &LIST[usize::from(by_start) * 2 + usize::from(descending)];
     let found = with_conn(|c| {
-        let items = rows(c, &sql, [(page - 1) * 20], 20)?;
-        let total: i64 = c.query_row("SELECT COUNT(*) FROM reservations", [], |r| r.get(0))?;
+        let items = rows(c, sql, [(page - 1) * 20], 20)?;
+        let total: i64 = c
+            .prepare_cached("SELECT COUNT(*) FROM reservations")?
+            .query_row([], |r| r.get(0))?;
         Ok(envelope(items, total, page, 20))
     });
     found.map_or_else(failure, |v| json(&v))
@@ -100,16 +119,11 @@ async fn available_cars(Query(q): Params) -> Response {
         return StatusCode::BAD_REQUEST.into_response();
     };
     let per_page: i64 = q.get("perPage").and_then(|p| p.parse().ok()).unwrap_or(20);
-    let filter = "status <> 'out_of_service' AND NOT EXISTS (SELECT 1 FROM car_holds h \
-                  WHERE h.car_id = cars.id AND h.until_at > ?1 AND h.start_at < ?2)";
-    let page_sql =
-        format!("SELECT {CAR} FROM cars WHERE {filter} ORDER BY added_at, id LIMIT ?3 OFFSET 0");
-    let count_sql = format!("SELECT COUNT(*) FROM cars WHERE {filter}");
     // locacar's default turnaround after a rental is none, so the window ends at `end`.
     let found = with_conn(|c| {
-        let items = rows(c, &page_sql, (start, end, per_page), usize::MAX)?;
+        let items = rows(c, &AVAILABLE, (start, end, per_page), usize::MAX)?;
         let total: i64 = c
-            .prepare_cached(&count_sql)?
+            .prepare_cached(&AVAILABLE_COUNT)?
             .query_row([start, end], |r| r.get(0))?;
         Ok(envelope(items, total, 1, per_page))
     });
