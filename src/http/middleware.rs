@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -24,15 +24,27 @@ use crate::error::{status_error_response, AppError};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The outer layers, applied to every request, matched or not.
+/// The outer layers, applied to every request, matched or not, outermost first: the
+/// request's metrics, its id, its log line, panics, CORS, JSON error bodies, the deadline
+/// and the body limit.
+///
+/// They form one stack, given to the router in one `layer` call: the router wraps each
+/// route in a box per call and clones every box of the route for each request, which
+/// cost a twentieth of the instructions of one reservation when they were six calls.
 pub fn wrap(app: Router, config: &ServeArgs) -> Router {
+    // Inside the JSON error bodies, so that its 408 gets one.
+    let deadline = TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        Duration::from_secs(config.request_timeout_seconds),
+    );
+    // One log line per request, in a span that carries the request's method, route, id
+    // and user to every line logged while it runs.
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
             let route = req
                 .extensions()
                 .get::<MatchedPath>()
-                .map(|p| p.as_str().to_owned())
-                .unwrap_or_else(|| "unmatched".into());
+                .map_or("unmatched", MatchedPath::as_str);
             let request_id = req
                 .headers()
                 .get(&REQUEST_ID)
@@ -58,6 +70,7 @@ pub fn wrap(app: Router, config: &ServeArgs) -> Router {
         )
         .on_failure(());
     let layers = ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(super::metrics::track))
         .layer(SetRequestIdLayer::new(REQUEST_ID, RandomRequestId))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
@@ -65,15 +78,17 @@ pub fn wrap(app: Router, config: &ServeArgs) -> Router {
             tracing::error!("a request handler panicked");
             AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
         }))
-        .layer(cors(config));
-    // Inside the JSON error bodies, so that its 408 gets one.
-    let deadline = TimeoutLayer::with_status_code(
-        StatusCode::REQUEST_TIMEOUT,
-        Duration::from_secs(config.request_timeout_seconds),
-    );
-    app.layer(deadline)
+        .layer(cors(config))
         .layer(axum::middleware::map_response(json_error_bodies))
-        .layer(layers)
+        .layer(deadline)
+        // JSON bodies have their own, smaller limit (see `extract::JsonBody`).
+        .layer(DefaultBodyLimit::max(image_body_limit(config)));
+    app.layer(layers)
+}
+
+/// A multipart upload carries the image plus a little framing.
+fn image_body_limit(config: &ServeArgs) -> usize {
+    usize::try_from(config.image_limit_bytes.saturating_add(64 * 1024)).unwrap_or(usize::MAX)
 }
 
 /// A random UUID for each request that comes without an id. Its bytes come from the

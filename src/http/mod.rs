@@ -26,7 +26,6 @@ pub mod web;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -102,11 +101,6 @@ impl<T: Serialize> IntoResponse for ListPage<T> {
     }
 }
 
-/// A multipart upload carries the image plus a little framing.
-fn image_body_limit(config: &ServeArgs) -> usize {
-    usize::try_from(config.image_limit_bytes.saturating_add(64 * 1024)).unwrap_or(usize::MAX)
-}
-
 /// Every route of the API, with its middleware, and the web app at `/`.
 pub fn router(state: AppState) -> anyhow::Result<Router> {
     metrics::recorder()?;
@@ -118,12 +112,10 @@ pub fn router(state: AppState) -> anyhow::Result<Router> {
         .route_layer(axum::middleware::from_fn(
             middleware::require_json_content_type,
         ))
-        // JSON bodies have their own, smaller limit (see `extract::JsonBody`).
-        .layer(DefaultBodyLimit::max(image_body_limit(&state.config)))
         .fallback(web::fallback)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .with_state(state.clone());
-    Ok(middleware::wrap(app, &state.config).layer(axum::middleware::from_fn(metrics::track)))
+    Ok(middleware::wrap(app, &state.config))
 }
 
 /// Where the OpenAPI document is published, and where the Swagger UI reads it.
