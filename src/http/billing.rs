@@ -4,14 +4,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Deserialize;
 
 use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff};
 use super::fields::{optional, required, Mode};
 use super::openapi::ErrorBody;
 use super::reservations::policy;
-use super::AppState;
+use super::{AppState, Json};
 use crate::domain::deposit::DepositKind;
 use crate::domain::id::Id;
 use crate::domain::money::Money;

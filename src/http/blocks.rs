@@ -3,13 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Deserialize;
 
 use super::extract::{nullable, BlockPath, ClientOrigin, JsonBody, PathId, QueryParams, Staff};
 use super::fields::{optional, required, Mode};
 use super::openapi::ErrorBody;
-use super::{AppState, ListPage};
+use super::{AppState, Json, ListPage};
 use crate::domain::block::Block;
 use crate::domain::id::Id;
 use crate::domain::text::clean_text;

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Deserialize;
 
 use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, Staff};
@@ -18,7 +17,7 @@ use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
 use crate::services::branches;
 
-use super::AppState;
+use super::{AppState, Json};
 
 /// The branches, by name.
 #[derive(serde::Serialize, utoipa::ToSchema)]

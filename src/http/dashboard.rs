@@ -2,11 +2,10 @@
 
 use axum::extract::State;
 use axum::response::IntoResponse;
-use axum::Json;
 
 use super::extract::{QueryParams, Staff};
 use super::openapi::ErrorBody;
-use super::AppState;
+use super::{AppState, Json};
 use crate::domain::dashboard::Board;
 use crate::domain::date::Date;
 use crate::domain::id::Id;

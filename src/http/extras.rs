@@ -3,13 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Deserialize;
 
 use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, Staff};
 use super::fields::{optional, required, Mode};
 use super::openapi::ErrorBody;
-use super::AppState;
+use super::{AppState, Json};
 use crate::domain::extras::{Extra, ExtraChanges, ExtraPricing};
 use crate::domain::id::Id;
 use crate::domain::money::Money;

@@ -4,12 +4,11 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 
 use super::extract::{Admin, ClientOrigin, InvoicePath, JsonBody, PathId, Staff};
 use super::openapi::ErrorBody;
-use super::AppState;
+use super::{AppState, Json};
 use crate::db::invoices::Issued;
 use crate::domain::id::Id;
 use crate::domain::invoice::InvoiceSummary;

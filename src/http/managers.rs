@@ -3,13 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Deserialize;
 
 use super::extract::{Admin, ClientOrigin, JsonBody, PathId, QueryParams};
 use super::fields::{required, Mode::Update};
 use super::openapi::ErrorBody;
-use super::{AppState, ListPage};
+use super::{AppState, Json, ListPage};
 use crate::db::users::{UserQuery, UserSort};
 use crate::domain::id::Id;
 use crate::domain::user::{FullName, NewPassword, Role, User, Username};

@@ -5,11 +5,10 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Serialize;
 
 use super::openapi::ErrorBody;
-use super::AppState;
+use super::{AppState, Json};
 use crate::error::AppError;
 
 /// What `/api/meta` tells about the server.

@@ -3,12 +3,11 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Serialize;
 
 use super::extract::{QueryParams, Staff};
 use super::openapi::ErrorBody;
-use super::AppState;
+use super::{AppState, Json};
 use crate::domain::date::Date;
 use crate::domain::money::Money;
 use crate::domain::report::{GroupBy, RevenueRow, UtilisationRow};
