@@ -1,5 +1,7 @@
 //! Login sessions in the `sessions` table, keyed by the hash of the token (never the token).
 
+use std::sync::LazyLock;
+
 use super::query::{query, query_as, FromRow, Row};
 use super::users::{UserRow, UserWithHash, JOINED_COLUMNS};
 use super::Conn;
@@ -57,15 +59,20 @@ pub async fn find_live(
     idle_since: Timestamp,
     created_since: Timestamp,
 ) -> AppResult<Option<(User, Timestamp)>> {
-    let row: Option<LiveRow> = query_as(&format!(
-        "SELECT {JOINED_COLUMNS}, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id \
-         WHERE s.token_hash = $1 AND s.last_seen_at > $2 AND s.created_at > $3 AND u.is_active = 1"
-    ))
-    .bind(token_hash)
-    .bind(idle_since.millis())
-    .bind(created_since.millis())
-    .fetch_optional(conn)
-    .await?;
+    // Run for every request: built once.
+    static LIVE: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT {JOINED_COLUMNS}, s.last_seen_at FROM sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 \
+             AND s.last_seen_at > $2 AND s.created_at > $3 AND u.is_active = 1"
+        )
+    });
+    let row: Option<LiveRow> = query_as(&LIVE)
+        .bind(token_hash)
+        .bind(idle_since.millis())
+        .bind(created_since.millis())
+        .fetch_optional(conn)
+        .await?;
     row.map(|r| {
         let user = UserWithHash::try_from(r.user)?.user;
         Ok((user, Timestamp::from_millis(r.last_seen_at)))

@@ -1,9 +1,8 @@
 //! `/api/auth`: login, logout, status, password change, and the development-only test user.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -11,7 +10,7 @@ use serde_json::json;
 
 use super::extract::{session_token, ClientOrigin, JsonBody, Staff, SESSION_COOKIE};
 use super::openapi::{ErrorBody, LoginReply, MessageReply, StatusReply};
-use super::AppState;
+use super::{AppState, Json};
 use crate::domain::user::{FullName, NewPassword, Role, User, Username};
 use crate::domain::validation::FieldErrors;
 use crate::error::{AppError, AppResult};
@@ -74,6 +73,7 @@ fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
 )]
 pub async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     ClientOrigin(origin): ClientOrigin,
     JsonBody(body): JsonBody<LoginBody>,
@@ -100,7 +100,7 @@ pub async fn login(
         ));
     };
     let cookies = LoginCookies {
-        previous_session: session_token(&jar),
+        previous_session: session_token(&headers),
         device: jar
             .get(DEVICE_COOKIE)
             .and_then(|c| SecretToken::from_cookie(c.value())),
@@ -157,8 +157,11 @@ pub async fn logout(
         (status = 503, description = "The database is unavailable; retry after Retry-After seconds", body = ErrorBody)
     )
 )]
-pub async fn status(State(state): State<AppState>, jar: CookieJar) -> AppResult<impl IntoResponse> {
-    let found = match session_token(&jar) {
+pub async fn status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> AppResult<impl IntoResponse> {
+    let found = match session_token(&headers) {
         Some(token) => auth::authenticate(&state.db, &state.auth, &token).await?,
         None => None,
     };

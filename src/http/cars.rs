@@ -4,14 +4,16 @@ use axum::body::Body;
 use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 
-use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff};
+use super::extract::{
+    nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff, StaffReading,
+};
 use super::fields::{optional, optional_notes, optional_text, required, Mode};
 use super::openapi::ErrorBody;
-use super::{AppState, ListPage};
+use super::{AppState, Json, ListPage};
 use crate::db::cars::{CarQuery, CarSort};
+use crate::db::Conn;
 use crate::domain::car::{parse_year, Car, CarChanges, CarStatus, LicensePlate, Vin};
 use crate::domain::id::Id;
 use crate::domain::money::Money;
@@ -52,11 +54,10 @@ const SORTS: &[(&str, CarSort)] = &[
     )
 )]
 pub async fn list(
-    State(state): State<AppState>,
-    _: Staff,
+    StaffReading { mut conn, .. }: StaffReading,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
-    respond_with_list(&state, &params, None).await
+    respond_with_list(&mut conn, &params, None).await
 }
 
 /// `GET /api/cars/available?start=…&end=…`: the cars that can be booked for `[start, end)`.
@@ -87,7 +88,7 @@ pub async fn list(
 )]
 pub async fn available(
     State(state): State<AppState>,
-    _: Staff,
+    StaffReading { mut conn, .. }: StaffReading,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
     let start = params
@@ -103,11 +104,11 @@ pub async fn available(
     }
     // The car must also be free for the turnaround after the rental.
     let until = end.plus_millis(i64::from(state.config.turnaround_minutes) * 60_000);
-    respond_with_list(&state, &params, Some((start, until))).await
+    respond_with_list(&mut conn, &params, Some((start, until))).await
 }
 
 async fn respond_with_list(
-    state: &AppState,
+    conn: &mut Conn,
     params: &QueryParams,
     available: Option<(Timestamp, Timestamp)>,
 ) -> AppResult<ListPage<crate::domain::car::Car>> {
@@ -124,7 +125,7 @@ async fn respond_with_list(
         limit: page.per_page,
         offset: page.offset(),
     };
-    let (items, total) = cars::list(&state.db, &query).await?;
+    let (items, total) = cars::list(conn, &query).await?;
     Ok(ListPage::new(items, total, page))
 }
 
@@ -145,11 +146,10 @@ async fn respond_with_list(
     )
 )]
 pub async fn get(
-    State(state): State<AppState>,
-    _: Staff,
+    StaffReading { mut conn, .. }: StaffReading,
     PathId(id): PathId,
 ) -> AppResult<impl IntoResponse> {
-    Ok(Json(cars::get(&state.db, id).await?))
+    Ok(Json(cars::get(&mut conn, id).await?))
 }
 
 /// Changes to a car: only the fields given change; null clears color or description.

@@ -3,13 +3,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::Json;
 use serde::Deserialize;
 
-use super::extract::{nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff};
+use super::extract::{
+    nullable, Admin, ClientOrigin, JsonBody, PathId, QueryParams, Staff, StaffReading,
+};
 use super::fields::{optional, optional_notes, optional_text, required, Mode};
 use super::openapi::ErrorBody;
-use super::{AppState, ListPage};
+use super::{AppState, Json, ListPage};
 use crate::db::clients::{ClientQuery, ClientSort};
 use crate::domain::client::{phone_key, Cin, Client, ClientChanges, Email, Phone};
 use crate::domain::date::Date;
@@ -47,8 +48,7 @@ const SORTS: &[(&str, ClientSort)] = &[
     )
 )]
 pub async fn list(
-    State(state): State<AppState>,
-    _: Staff,
+    StaffReading { mut conn, .. }: StaffReading,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
     let page = params.page()?;
@@ -67,7 +67,7 @@ pub async fn list(
         limit: page.per_page,
         offset: page.offset(),
     };
-    let (items, total) = clients::list(&state.db, &query).await?;
+    let (items, total) = clients::list(&mut conn, &query).await?;
     Ok(ListPage::new(items, total, page))
 }
 
@@ -88,11 +88,10 @@ pub async fn list(
     )
 )]
 pub async fn get(
-    State(state): State<AppState>,
-    _: Staff,
+    StaffReading { mut conn, .. }: StaffReading,
     PathId(id): PathId,
 ) -> AppResult<impl IntoResponse> {
-    Ok(Json(clients::get(&state.db, id).await?))
+    Ok(Json(clients::get(&mut conn, id).await?))
 }
 
 /// Changes to a client: only the fields given change; null clears an optional field.

@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Path};
-use axum::http::{header, request::Parts, HeaderValue};
-use axum_extra::extract::CookieJar;
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 
 use super::AppState;
+use crate::db::Conn;
 use crate::domain::id::Id;
 use crate::domain::inspection::InspectionKind;
 use crate::domain::time::Timestamp;
@@ -23,9 +23,28 @@ pub use super::json_body::{nullable, parse_json_object, JsonBody};
 pub const SESSION_COOKIE: &str = "locacar_session";
 
 /// The session token the browser sent, if it is shaped like one of ours.
-pub fn session_token(jar: &CookieJar) -> Option<SecretToken> {
-    jar.get(SESSION_COOKIE)
-        .and_then(|c| SecretToken::from_cookie(c.value()))
+pub fn session_token(headers: &HeaderMap) -> Option<SecretToken> {
+    cookie(headers, SESSION_COOKIE).and_then(SecretToken::from_cookie)
+}
+
+/// The value of cookie `name`, read straight from the `Cookie` headers: a cookie jar,
+/// built for every request to find the session, cost 1 % of one reservation's work.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key.trim() == name).then(|| {
+                let value = value.trim();
+                value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or(value)
+            })
+        })
 }
 
 /// Any logged-in staff member (admin or manager).
@@ -53,18 +72,47 @@ impl FromRequestParts<AppState> for Staff {
         if let Some(found) = parts.extensions.get::<Authenticated>() {
             return Ok(Staff(found.clone()));
         }
-        let jar = CookieJar::from_headers(&parts.headers);
-        let token =
-            session_token(&jar).ok_or(AppError::Unauthenticated("authentication required"))?;
-        let found = auth::authenticate(&state.db, &state.auth, &token)
-            .await?
-            .ok_or(AppError::Unauthenticated(
-                "your session has ended; please log in again",
-            ))?;
-        tracing::Span::current().record("user_id", tracing::field::display(found.user.id));
-        parts.extensions.insert(found.clone());
-        Ok(Staff(found))
+        let mut conn = state.db.read().await?;
+        check_session(parts, state, &mut conn).await.map(Staff)
     }
+}
+
+/// A logged-in staff member, with the read connection their session was checked on, for
+/// handlers that only read: its transaction, one snapshot, serves the handler's reads
+/// too, instead of a second connection and transaction from the pool (each took 2 % of
+/// one reservation's work).
+pub struct StaffReading {
+    pub who: Authenticated,
+    pub conn: Conn,
+}
+
+impl FromRequestParts<AppState> for StaffReading {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let mut conn = state.db.read().await?;
+        let who = check_session(parts, state, &mut conn).await?;
+        Ok(StaffReading { who, conn })
+    }
+}
+
+/// The staff member whose session the request carries, checked on `conn`; also kept in
+/// the request, and named in its log line.
+async fn check_session(
+    parts: &mut Parts,
+    state: &AppState,
+    conn: &mut Conn,
+) -> Result<Authenticated, AppError> {
+    let token = session_token(&parts.headers)
+        .ok_or(AppError::Unauthenticated("authentication required"))?;
+    let found = auth::authenticate_on(&state.db, conn, &state.auth, &token)
+        .await?
+        .ok_or(AppError::Unauthenticated(
+            "your session has ended; please log in again",
+        ))?;
+    tracing::Span::current().record("user_id", tracing::field::display(found.user.id));
+    parts.extensions.insert(found.clone());
+    Ok(found)
 }
 
 impl FromRequestParts<AppState> for Admin {

@@ -3,7 +3,6 @@
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde::Deserialize;
 
 use super::cars::{
@@ -11,10 +10,11 @@ use super::cars::{
 };
 use super::extract::{
     nullable, Admin, ClientOrigin, InspectionPath, JsonBody, PathId, QueryParams, Staff,
+    StaffReading,
 };
 use super::fields::{optional, optional_notes, required, Mode};
 use super::openapi::ErrorBody;
-use super::{AppState, ListPage};
+use super::{AppState, Json, ListPage};
 use crate::db::reservations::{ReservationQuery, ReservationSort};
 use crate::domain::id::Id;
 use crate::domain::inspection::{
@@ -78,8 +78,7 @@ fn parse_instant(raw: String) -> Result<Timestamp, String> {
     )
 )]
 pub async fn list(
-    State(state): State<AppState>,
-    _: Staff,
+    StaffReading { mut conn, .. }: StaffReading,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
     let page = params.page()?;
@@ -108,7 +107,7 @@ pub async fn list(
         limit: page.per_page,
         offset: page.offset(),
     };
-    let (items, total) = reservations::list(&state.db, &query).await?;
+    let (items, total) = reservations::list(&mut conn, &query).await?;
     Ok(ListPage::new(items, total, page))
 }
 
@@ -130,13 +129,12 @@ pub async fn list(
     )
 )]
 pub async fn of_client(
-    State(state): State<AppState>,
-    _: Staff,
+    StaffReading { mut conn, .. }: StaffReading,
     PathId(id): PathId,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
     let page = params.page()?;
-    crate::services::clients::get(&state.db, id).await?;
+    crate::services::clients::get(&mut conn, id).await?;
     let query = ReservationQuery {
         client: Some(id),
         sort: Some(ReservationSort::ReservationDate),
@@ -145,7 +143,7 @@ pub async fn of_client(
         offset: page.offset(),
         ..Default::default()
     };
-    let (items, total) = reservations::list(&state.db, &query).await?;
+    let (items, total) = reservations::list(&mut conn, &query).await?;
     Ok(ListPage::new(items, total, page))
 }
 
@@ -166,11 +164,10 @@ pub async fn of_client(
     )
 )]
 pub async fn get(
-    State(state): State<AppState>,
-    _: Staff,
+    StaffReading { mut conn, .. }: StaffReading,
     PathId(id): PathId,
 ) -> AppResult<impl IntoResponse> {
-    Ok(Json(reservations::get(&state.db, id).await?))
+    Ok(Json(reservations::get(&mut conn, id).await?))
 }
 
 /// Changes before pick-up: dates, car, client, notes.

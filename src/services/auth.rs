@@ -12,7 +12,7 @@ use super::audit::{self, Change};
 use super::hashing::Hasher;
 use super::{Actor, Origin};
 use crate::db::login_attempts::NewAttempt;
-use crate::db::{login_attempts, login_devices, sessions, users, Database};
+use crate::db::{login_attempts, login_devices, sessions, users, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::id::Id;
 use crate::domain::password::Verification;
@@ -294,14 +294,22 @@ pub async fn authenticate(
     policy: &AuthPolicy,
     token: &SecretToken,
 ) -> AppResult<Option<Authenticated>> {
+    let mut conn = db.read().await?;
+    authenticate_on(db, &mut conn, policy, token).await
+}
+
+/// [`authenticate`] on a read connection the caller holds, and goes on using.
+pub async fn authenticate_on(
+    db: &Database,
+    conn: &mut Conn,
+    policy: &AuthPolicy,
+    token: &SecretToken,
+) -> AppResult<Option<Authenticated>> {
     let token_hash = token.hash();
     let now = Timestamp::now();
     let idle_since = now.plus_millis(-millis(policy.session_idle));
     let created_since = now.plus_millis(-millis(policy.session_max));
-    let found = {
-        let mut conn = db.read().await?;
-        sessions::find_live(&mut conn, &token_hash, idle_since, created_since).await?
-    };
+    let found = sessions::find_live(conn, &token_hash, idle_since, created_since).await?;
     let Some((user, last_seen)) = found else {
         return Ok(None);
     };

@@ -17,14 +17,13 @@ fn not_found() -> AppError {
     AppError::not_found("car")
 }
 
-pub async fn get(db: &Database, id: Id) -> AppResult<Car> {
-    let mut conn = db.read().await?;
-    cars::find(&mut conn, id).await?.ok_or_else(not_found)
+/// Reads run on the read connection the caller holds (see `http::extract::StaffReading`).
+pub async fn get(conn: &mut Conn, id: Id) -> AppResult<Car> {
+    cars::find(conn, id).await?.ok_or_else(not_found)
 }
 
-pub async fn list(db: &Database, query: &CarQuery) -> AppResult<(Vec<Car>, i64)> {
-    let mut conn = db.read().await?;
-    cars::list(&mut conn, query).await
+pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64)> {
+    cars::list(conn, query).await
 }
 
 /// The branches a car names must exist.
@@ -141,7 +140,8 @@ pub async fn upload_image(
     bytes: Vec<u8>,
     origin: &Origin,
 ) -> AppResult<Car> {
-    get(db, id).await?;
+    // The read connection goes back before the write begins.
+    get(&mut db.read().await?, id).await?;
     let image = photos::prepare(bytes).await?;
     let input = (image, actor.clone(), origin.clone());
     db.write_with(input, move |conn, (image, actor, origin)| {

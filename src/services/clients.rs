@@ -3,7 +3,7 @@
 use super::audit::{self, Change};
 use super::{Actor, Origin};
 use crate::db::clients::ClientQuery;
-use crate::db::{clients, Database};
+use crate::db::{clients, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::client::{Client, ClientChanges};
 use crate::domain::date::Date;
@@ -15,14 +15,13 @@ fn not_found() -> AppError {
     AppError::not_found("client")
 }
 
-pub async fn get(db: &Database, id: Id) -> AppResult<Client> {
-    let mut conn = db.read().await?;
-    clients::find(&mut conn, id).await?.ok_or_else(not_found)
+/// Reads run on the read connection the caller holds (see `http::extract::StaffReading`).
+pub async fn get(conn: &mut Conn, id: Id) -> AppResult<Client> {
+    clients::find(conn, id).await?.ok_or_else(not_found)
 }
 
-pub async fn list(db: &Database, query: &ClientQuery) -> AppResult<(Vec<Client>, i64)> {
-    let mut conn = db.read().await?;
-    clients::list(&mut conn, query).await
+pub async fn list(conn: &mut Conn, query: &ClientQuery) -> AppResult<(Vec<Client>, i64)> {
+    clients::list(conn, query).await
 }
 
 /// Refuses a client whose dates contradict each other (a licence issued before birth, …).

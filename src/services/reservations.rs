@@ -103,16 +103,13 @@ pub(super) fn not_found() -> AppError {
     AppError::not_found("reservation")
 }
 
-pub async fn get(db: &Database, id: Id) -> AppResult<Reservation> {
-    let mut conn = db.read().await?;
-    reservations::find(&mut conn, id)
-        .await?
-        .ok_or_else(not_found)
+/// Reads run on the read connection the caller holds (see `http::extract::StaffReading`).
+pub async fn get(conn: &mut Conn, id: Id) -> AppResult<Reservation> {
+    reservations::find(conn, id).await?.ok_or_else(not_found)
 }
 
-pub async fn list(db: &Database, query: &ReservationQuery) -> AppResult<(Vec<Reservation>, i64)> {
-    let mut conn = db.read().await?;
-    reservations::list(&mut conn, query).await
+pub async fn list(conn: &mut Conn, query: &ReservationQuery) -> AppResult<(Vec<Reservation>, i64)> {
+    reservations::list(conn, query).await
 }
 
 /// The car for a booking: it must exist and not be out of service.
