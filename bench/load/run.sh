@@ -15,7 +15,9 @@
 #              cars, a list page at random depth)
 #   bare       the same wrk runs against bench/baseline, the bare axum + SQLite server the
 #              issue compares with (no sessions, audit or logs; synchronous=NORMAL), on
-#              the same data and machine (SQLite only)
+#              the same data and machine (SQLite only); then goose's mix against it
+#              (mixed-bare, as mixed) on a fresh copy, its fixture read through a locacar
+#              serving another copy of the same data
 #   latency    goose, one desk, one operation at a time
 #   logins     goose, 16 desks of the read mix while 100 logins arrive at once every 2 s
 #   rss        wrk with 256 open connections on a fresh server: its peak RSS
@@ -48,7 +50,7 @@ case "${1:-}" in
   --smoke) SMOKE=1 ;;
   --explain) EXPLAIN=1 ;;
   "") ;;
-  -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
 esac
 
@@ -91,9 +93,9 @@ LOAD=$ROOT/bench/load/target/$LOAD_PROFILE/locacar-load
 STAMP=$(sha1sum "$LOCACAR" | cut -c1-12)
 
 # ------------------------------------------------------------------ servers
-PORT=0; SERVER_PID=""; PG_DBS=()
+PORT=0; SERVER_PID=""; FIXTURE_PID=""; PG_DBS=()
 cleanup() {
-  stop_server
+  stop_server; stop_fixture
   for db in "${PG_DBS[@]}"; do dropdb --if-exists -d "$PG/postgres" "$db" 2>/dev/null || psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT
@@ -134,6 +136,21 @@ start_bare() {
 stop_server() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   SERVER_PID=""
+}
+
+# start_fixture NAME: a locacar on its own copy of the agency data (run.db as it is
+# now), for goose to read a bare mix's fixture through (accounts, sessions, payable
+# reservations: the bare server has none of them); its port in FIXTURE_PORT.
+start_fixture() {
+  rm -f "$OUT/data/fixture.db"*
+  cp "$OUT/data/run.db" "$OUT/data/fixture.db"
+  start_server "$1" "sqlite://$OUT/data/fixture.db"
+  FIXTURE_PID=$SERVER_PID; FIXTURE_PORT=$PORT; SERVER_PID=""
+}
+
+stop_fixture() {
+  if [ -n "$FIXTURE_PID" ]; then kill "$FIXTURE_PID" 2>/dev/null || true; wait "$FIXTURE_PID" 2>/dev/null || true; fi
+  FIXTURE_PID=""
 }
 
 peak_rss_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
@@ -245,6 +262,14 @@ for (i,) in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM reservations OR
   wrk_run bare "available cars, bare" available "$DESKS"
   wrk_run bare "list page, bare" list "$DESKS"
   stop_server
+  # The mix writes: a fresh copy for the bare server, another for the fixture's locacar.
+  database sqlite "$AGENCY_NAME" "${AGENCY[@]}"
+  start_fixture "mixed-bare-fixture"
+  start_bare "mixed-bare"
+  record ""; record "### The bare server's mix (bench/baseline), same data and machine ($DESKS desks, ${SECONDS_PER_RUN} s)"
+  goose_run mixed-bare mixed "$DESKS" LOAD_FIXTURE_HOST="http://127.0.0.1:$FIXTURE_PORT"
+  record ""; record "Bare server peak RSS: $(peak_rss_mib) MiB"
+  stop_server; stop_fixture
 }
 
 step_latency() {
