@@ -17,7 +17,7 @@ use rusqlite::{Connection, OpenFlags};
 use sqlx::error::{DatabaseError, ErrorKind};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::query::{Row, Value};
+use super::query::{ColumnNames, Row, Value};
 
 /// How long a connection waits for another process's write lock before SQLITE_BUSY.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -94,12 +94,8 @@ impl SqliteConn {
     ) -> Result<Vec<Row>, sqlx::Error> {
         let conn = self.get()?;
         let mut stmt = prepare(conn, sql, args)?;
-        let names: Arc<[String]> = stmt
-            .column_names()
-            .iter()
-            .map(|n| (*n).to_owned())
-            .collect();
-        let width = names.len();
+        let names = Arc::new(ColumnNames::new(&stmt.column_names()));
+        let width = stmt.column_count();
         let mut rows = stmt.raw_query();
         let mut out = Vec::new();
         while out.len() < limit {
