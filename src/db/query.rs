@@ -211,7 +211,7 @@ impl<T: FromValue> FromValue for Option<T> {
 }
 
 /// A query's column names, held in one string: as one string each, the sixty columns of
-/// a reservation cost a twentieth of the work of showing one.
+/// a reservation cost a seventieth of the work of showing one.
 pub struct ColumnNames {
     joined: String,
     ends: Vec<usize>,
