@@ -54,7 +54,7 @@ const SORTS: &[(&str, CarSort)] = &[
     )
 )]
 pub async fn list(
-    StaffReading { mut conn, .. }: StaffReading,
+    StaffReading(mut conn): StaffReading,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
     respond_with_list(&mut conn, &params, None).await
@@ -88,7 +88,7 @@ pub async fn list(
 )]
 pub async fn available(
     State(state): State<AppState>,
-    StaffReading { mut conn, .. }: StaffReading,
+    StaffReading(mut conn): StaffReading,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
     let start = params
@@ -146,7 +146,7 @@ async fn respond_with_list(
     )
 )]
 pub async fn get(
-    StaffReading { mut conn, .. }: StaffReading,
+    StaffReading(mut conn): StaffReading,
     PathId(id): PathId,
 ) -> AppResult<impl IntoResponse> {
     Ok(Json(cars::get(&mut conn, id).await?))

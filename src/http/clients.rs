@@ -48,7 +48,7 @@ const SORTS: &[(&str, ClientSort)] = &[
     )
 )]
 pub async fn list(
-    StaffReading { mut conn, .. }: StaffReading,
+    StaffReading(mut conn): StaffReading,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
     let page = params.page()?;
@@ -88,7 +88,7 @@ pub async fn list(
     )
 )]
 pub async fn get(
-    StaffReading { mut conn, .. }: StaffReading,
+    StaffReading(mut conn): StaffReading,
     PathId(id): PathId,
 ) -> AppResult<impl IntoResponse> {
     Ok(Json(clients::get(&mut conn, id).await?))

@@ -78,7 +78,7 @@ fn parse_instant(raw: String) -> Result<Timestamp, String> {
     )
 )]
 pub async fn list(
-    StaffReading { mut conn, .. }: StaffReading,
+    StaffReading(mut conn): StaffReading,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
     let page = params.page()?;
@@ -129,7 +129,7 @@ pub async fn list(
     )
 )]
 pub async fn of_client(
-    StaffReading { mut conn, .. }: StaffReading,
+    StaffReading(mut conn): StaffReading,
     PathId(id): PathId,
     params: QueryParams,
 ) -> AppResult<impl IntoResponse> {
@@ -164,7 +164,7 @@ pub async fn of_client(
     )
 )]
 pub async fn get(
-    StaffReading { mut conn, .. }: StaffReading,
+    StaffReading(mut conn): StaffReading,
     PathId(id): PathId,
 ) -> AppResult<impl IntoResponse> {
     Ok(Json(reservations::get(&mut conn, id).await?))
