@@ -61,13 +61,18 @@ async fn instances_on_one_database_share_sessions(engine: Engine) {
         true
     );
 
-    // Deactivation on one instance ends the session on the other at the next request.
+    // Deactivation on one instance ends the session on the other at the next request,
+    // though that instance has just checked (and keeps) the session.
+    assert_eq!(manager.get("/api/cars").await.status, 200);
     let admin_on_other = app.admin().await.on(&other.base);
     let r = admin_on_other
         .put(&format!("/api/managers/{id}"), json!({"isActive": false}))
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
-    manager.get("/api/auth/status").await;
+    manager
+        .get("/api/cars")
+        .await
+        .assert_error(401, "unauthenticated");
     assert_eq!(
         manager.get("/api/auth/status").await.body["authenticated"],
         false
@@ -75,6 +80,7 @@ async fn instances_on_one_database_share_sessions(engine: Engine) {
 
     // Logout on one instance ends the session everywhere.
     let admin = app.admin().await;
+    assert_eq!(admin.get("/api/managers").await.status, 200);
     let same_session = admin.on(&other.base);
     assert_eq!(
         same_session
@@ -154,7 +160,8 @@ async fn the_cli_creates_users_and_sets_passwords(engine: Engine) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(app.api().login("karim", "counter-pass-9").await.status, 200);
+    let karim = app.login("karim", "counter-pass-9").await;
+    assert_eq!(karim.get("/api/cars").await.status, 200);
 
     let out = run(
         &["user", "set-password", "karim", "--password-stdin"],
@@ -165,6 +172,11 @@ async fn the_cli_creates_users_and_sets_passwords(engine: Engine) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The running server had checked the session, and keeps it; another process ended it.
+    karim
+        .get("/api/cars")
+        .await
+        .assert_error(401, "unauthenticated");
     assert_eq!(app.api().login("karim", "another-pass-8").await.status, 200);
 
     let out = run(

@@ -24,6 +24,7 @@ pub mod login_devices;
 pub mod query;
 pub mod reports;
 pub mod reservations;
+pub mod session_cache;
 pub mod sessions;
 mod sql;
 mod sqlite;
@@ -87,6 +88,7 @@ pub struct Database {
     engine: Engine,
     readers: Readers,
     writer: writer::Writer,
+    sessions: Arc<session_cache::SessionCache>,
 }
 
 /// Where read connections come from.
@@ -130,6 +132,7 @@ impl Database {
             engine,
             readers,
             writer,
+            sessions: Arc::default(),
         };
         db.check_durability(settings.allow_weak_durability)
             .await
@@ -139,6 +142,11 @@ impl Database {
 
     pub fn engine(&self) -> Engine {
         self.engine
+    }
+
+    /// The sessions this server has checked (see [`session_cache`]).
+    pub fn session_cache(&self) -> &session_cache::SessionCache {
+        &self.sessions
     }
 
     /// A connection for reading. Never used to write: writes go through [`write`](Self::write).

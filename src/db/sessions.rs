@@ -2,12 +2,12 @@
 
 use std::sync::LazyLock;
 
-use super::query::{query, query_as, FromRow, Row};
+use super::query::{query, query_as, query_scalar, FromRow, Row};
+use super::session_cache::{Session, SessionCache};
 use super::users::{UserRow, UserWithHash, JOINED_COLUMNS};
 use super::Conn;
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
-use crate::domain::user::User;
 use crate::error::AppResult;
 
 /// A session as stored.
@@ -20,17 +20,20 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
-/// A session's user and when it was last seen.
+/// A session's user, when it began and when it was last seen.
 struct LiveRow {
     user: UserRow,
+    created_at: i64,
     last_seen_at: i64,
 }
 
 impl FromRow for LiveRow {
     fn from_row(mut row: Row) -> Result<Self, sqlx::Error> {
+        let created_at = row.take("session_created_at", usize::MAX)?;
         let last_seen_at = row.take("last_seen_at", usize::MAX)?;
         Ok(LiveRow {
             user: UserRow::from_row(row)?,
+            created_at,
             last_seen_at,
         })
     }
@@ -51,31 +54,72 @@ pub async fn insert(conn: &mut Conn, s: &NewSession<'_>) -> AppResult<()> {
     Ok(())
 }
 
-/// The active user of the session `token_hash`, if it was used after `idle_since` and
-/// created after `created_since`, with the time it was last used.
+/// When a session counts as live: used after `idle_since` and created after
+/// `created_since`. One kept in memory is taken only if it was also seen after
+/// `seen_since`; an older one is read again, as its idle clock may have moved.
+pub struct Liveness {
+    pub idle_since: Timestamp,
+    pub created_since: Timestamp,
+    pub seen_since: Timestamp,
+}
+
+impl Liveness {
+    fn admits(&self, s: &Session) -> bool {
+        s.last_seen_at > self.idle_since
+            && s.last_seen_at > self.seen_since
+            && s.created_at > self.created_since
+    }
+}
+
+/// The live session `token_hash` of an active user, from `cache` when nothing that could
+/// end or change it has happened since it was read (see [`SessionCache`]).
 pub async fn find_live(
     conn: &mut Conn,
+    cache: &SessionCache,
     token_hash: &str,
-    idle_since: Timestamp,
-    created_since: Timestamp,
-) -> AppResult<Option<(User, Timestamp)>> {
-    // Run for every request: built once.
+    live: &Liveness,
+) -> AppResult<Option<Session>> {
+    // Read before the session: a change between the two then makes the session newer
+    // than its count, never older.
+    let epoch: Option<i64> = query_scalar("SELECT epoch FROM auth_epoch")
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(kept) = epoch.and_then(|epoch| cache.get(epoch, token_hash)) {
+        if live.admits(&kept) {
+            return Ok(Some(kept));
+        }
+    }
+    let found = read_live(conn, token_hash, live).await?;
+    if let Some(epoch) = epoch {
+        cache.put(epoch, token_hash, found.clone());
+    }
+    Ok(found)
+}
+
+async fn read_live(
+    conn: &mut Conn,
+    token_hash: &str,
+    live: &Liveness,
+) -> AppResult<Option<Session>> {
     static LIVE: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT {JOINED_COLUMNS}, s.last_seen_at FROM sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 \
+            "SELECT {JOINED_COLUMNS}, s.created_at AS session_created_at, s.last_seen_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 \
              AND s.last_seen_at > $2 AND s.created_at > $3 AND u.is_active = 1"
         )
     });
     let row: Option<LiveRow> = query_as(&LIVE)
         .bind(token_hash)
-        .bind(idle_since.millis())
-        .bind(created_since.millis())
+        .bind(live.idle_since.millis())
+        .bind(live.created_since.millis())
         .fetch_optional(conn)
         .await?;
     row.map(|r| {
-        let user = UserWithHash::try_from(r.user)?.user;
-        Ok((user, Timestamp::from_millis(r.last_seen_at)))
+        Ok(Session {
+            user: UserWithHash::try_from(r.user)?.user,
+            created_at: Timestamp::from_millis(r.created_at),
+            last_seen_at: Timestamp::from_millis(r.last_seen_at),
+        })
     })
     .transpose()
 }

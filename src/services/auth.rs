@@ -12,6 +12,7 @@ use super::audit::{self, Change};
 use super::hashing::Hasher;
 use super::{Actor, Origin};
 use crate::db::login_attempts::NewAttempt;
+use crate::db::session_cache::Session;
 use crate::db::{login_attempts, login_devices, sessions, users, Conn, Database};
 use crate::domain::audit::{AuditAction, EntityType};
 use crate::domain::id::Id;
@@ -298,6 +299,9 @@ pub async fn authenticate(
     authenticate_on(db, &mut conn, policy, token).await
 }
 
+/// How often a session's idle clock is moved on, at most: reads stay reads.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
 /// [`authenticate`] on a read connection the caller holds, and goes on using.
 pub async fn authenticate_on(
     db: &Database,
@@ -307,13 +311,19 @@ pub async fn authenticate_on(
 ) -> AppResult<Option<Authenticated>> {
     let token_hash = token.hash();
     let now = Timestamp::now();
-    let idle_since = now.plus_millis(-millis(policy.session_idle));
-    let created_since = now.plus_millis(-millis(policy.session_max));
-    let found = sessions::find_live(conn, &token_hash, idle_since, created_since).await?;
-    let Some((user, last_seen)) = found else {
+    let live = sessions::Liveness {
+        idle_since: now.plus_millis(-millis(policy.session_idle)),
+        created_since: now.plus_millis(-millis(policy.session_max)),
+        seen_since: now.plus_millis(-TOUCH_EVERY_MS),
+    };
+    let found = sessions::find_live(conn, db.session_cache(), &token_hash, &live).await?;
+    let Some(Session {
+        user, last_seen_at, ..
+    }) = found
+    else {
         return Ok(None);
     };
-    if now.millis() - last_seen.millis() > 60_000 {
+    if now.millis() - last_seen_at.millis() > TOUCH_EVERY_MS {
         let (db, hash) = (db.clone(), token_hash.clone());
         // Best effort and off the request's path: a missed refresh only shortens the session.
         tokio::spawn(async move {
