@@ -228,6 +228,11 @@ impl ColumnNames {
         ColumnNames { joined, ends }
     }
 
+    /// How many columns.
+    pub(super) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
     fn get(&self, index: usize) -> Option<&str> {
         let end = *self.ends.get(index)?;
         let start = index.checked_sub(1).map_or(0, |i| self.ends[i]);
