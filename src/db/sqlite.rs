@@ -218,7 +218,7 @@ fn value_of(value: ValueRef<'_>) -> Value {
         ValueRef::Real(v) => Value::Real(v),
         // Checked first as it is: the lossy conversion walks the text in chunks even
         // when (as always) it is valid.
-        ValueRef::Text(v) => Value::Text(match std::str::from_utf8(v) {
+        ValueRef::Text(v) => Value::Text(match simdutf8::basic::from_utf8(v) {
             Ok(text) => text.to_owned(),
             Err(_) => String::from_utf8_lossy(v).into_owned(),
         }),
