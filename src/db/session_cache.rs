@@ -1,5 +1,5 @@
 //! The sessions this server has checked, kept in memory so that a request need not read
-//! its session and account again: a fifth of the work of showing one reservation.
+//! its session and account again: a seventh of the work of showing one reservation.
 //!
 //! What keeps it exact is the database's `auth_epoch` counter (migration 0012), which
 //! triggers move on every change that could end or alter a session: a session deleted,
