@@ -157,6 +157,7 @@ both_engines!(
     methods_outside_the_contract_are_405_on_every_path,
     deactivation_applies_to_the_next_request_on_every_instance,
     server_owned_fields_are_refused_and_change_nothing,
+    browsers_of_other_origins_are_let_in_only_from_configured_origins,
 );
 
 async fn every_operation_answers_every_caller_as_the_role_table_says(engine: Engine) {
@@ -239,6 +240,62 @@ async fn methods_outside_the_contract_are_405_on_every_path(engine: Engine) {
     }
     eprintln!("405 ({engine:?}): {checked} calls checked");
     assert!(checked > 100, "only {checked} method/path pairs checked");
+}
+
+/// A browser's preflight for a JSON `POST` from `origin`, and the origin it is allowed.
+async fn preflight(api: &Api, origin: &str) -> (u16, Option<String>) {
+    let request = api
+        .request(reqwest::Method::OPTIONS, "/api/reservations")
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type");
+    let r = api.send(request).await;
+    let allowed = r.header("access-control-allow-origin").map(str::to_owned);
+    (r.status, allowed)
+}
+
+/// What a page on `origin` may read of a logged-in `GET`: the allowed origin, whether
+/// credentials are allowed, and the headers exposed.
+async fn cross_origin_get(api: &Api, origin: &str) -> [Option<String>; 3] {
+    let r = api
+        .send(
+            api.request(reqwest::Method::GET, "/api/clients")
+                .header("Origin", origin),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    [
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-expose-headers",
+    ]
+    .map(|name| r.header(name).map(str::to_owned))
+}
+
+async fn browsers_of_other_origins_are_let_in_only_from_configured_origins(engine: Engine) {
+    const DESK: &str = "https://desk.example.com";
+    const OTHER: &str = "https://other.example.com";
+    // By default the web app is served from the API's origin, and no other is let in.
+    let app = TestApp::start(engine).await;
+    let admin = app.admin().await;
+    for origin in [DESK, OTHER] {
+        assert_eq!(preflight(&admin, origin).await.1, None, "{origin}");
+        assert_eq!(
+            cross_origin_get(&admin, origin).await,
+            [None, None, None],
+            "{origin}"
+        );
+    }
+    let options = common::Options::default().env("LOCACAR_CORS_ORIGINS", DESK);
+    let app = TestApp::start_with(engine, options).await;
+    let admin = app.admin().await;
+    assert_eq!(preflight(&admin, DESK).await, (200, Some(DESK.to_owned())));
+    let [allowed, credentials, exposed] = cross_origin_get(&admin, DESK).await;
+    assert_eq!(allowed.as_deref(), Some(DESK));
+    assert_eq!(credentials.as_deref(), Some("true"));
+    assert!(exposed.is_some_and(|e| e.contains("x-request-id")));
+    assert_eq!(preflight(&admin, OTHER).await.1, None);
+    assert_eq!(cross_origin_get(&admin, OTHER).await[0], None);
 }
 
 async fn deactivation_applies_to_the_next_request_on_every_instance(engine: Engine) {
