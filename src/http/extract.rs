@@ -73,7 +73,9 @@ impl FromRequestParts<AppState> for Staff {
             return Ok(Staff(found.clone()));
         }
         let mut conn = state.db.read().await?;
-        check_session(parts, state, &mut conn).await.map(Staff)
+        let found = check_session(parts, state, &mut conn).await?;
+        parts.extensions.insert(found.clone());
+        Ok(Staff(found))
     }
 }
 
@@ -88,15 +90,17 @@ impl FromRequestParts<AppState> for StaffReading {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let mut conn = state.db.read().await?;
-        check_session(parts, state, &mut conn).await?;
+        let found = check_session(parts, state, &mut conn).await?;
+        parts.extensions.insert(found);
         Ok(StaffReading(conn))
     }
 }
 
-/// The staff member whose session the request carries, checked on `conn`; also kept in
-/// the request, and named in its log line.
+/// The staff member whose session the request carries, checked on `conn`, and named in
+/// the request's log line. The extractors keep it in the request too, for a later
+/// extractor of the same request.
 async fn check_session(
-    parts: &mut Parts,
+    parts: &Parts,
     state: &AppState,
     conn: &mut Conn,
 ) -> Result<Authenticated, AppError> {
@@ -108,7 +112,6 @@ async fn check_session(
             "your session has ended; please log in again",
         ))?;
     tracing::Span::current().record("user_id", tracing::field::display(found.user.id));
-    parts.extensions.insert(found.clone());
     Ok(found)
 }
 
