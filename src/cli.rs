@@ -1,11 +1,10 @@
 //! The command line: `serve` (the default), `migrate` and `user`.
 
-use std::io::{BufRead, BufWriter, IsTerminal};
+use std::io::{BufRead, IsTerminal};
 
 use clap::{Parser, Subcommand};
-use tracing_appender::non_blocking::WorkerGuard;
 
-use crate::config::{DatabaseArgs, LogFormat, ServeArgs};
+use crate::config::{DatabaseArgs, ServeArgs};
 use crate::db::Database;
 use crate::domain::reservation::PaymentMethod;
 use crate::domain::time::Timestamp;
@@ -171,7 +170,7 @@ enum UserCommand {
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // Held to the end of the command: dropping it writes out the last log lines.
-    let _log_writer = init_logging(&cli.database)?;
+    let _log_writer = crate::logging::init(&cli.database)?;
     match cli.command {
         None => crate::server::serve(&cli.database, cli.serve).await,
         Some(Command::Serve(args)) => crate::server::serve(&cli.database, *args).await,
@@ -374,50 +373,4 @@ fn read_password(from_stdin: bool) -> anyhow::Result<NewPassword> {
         first
     };
     NewPassword::parse(&raw).map_err(|e| anyhow::anyhow!("the password {e}"))
-}
-
-/// A log line's time, to the millisecond, written like the API's times: the default
-/// clock formats each of its fields through `fmt`, a hundredth of a request's work.
-struct MillisecondClock;
-
-impl tracing_subscriber::fmt::time::FormatTime for MillisecondClock {
-    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
-        write!(w, "{}", Timestamp::now())
-    }
-}
-
-/// Lines the log queue holds before a request waits for the writing thread: half a second
-/// of the busiest load measured, in 256 KiB. The queue sets its slots aside up front;
-/// tracing-appender's default of 128,000 lines took 4 MiB, a third of the server's own
-/// memory at rest.
-const LOG_QUEUE_LINES: usize = 8192;
-
-/// Logs go to standard error through a thread of their own: a request formats its line
-/// and queues it, and that thread writes the queued lines in one go. Writing each line
-/// from the request's own thread was a system call per request (3 % of the server's
-/// time for one reservation in a profile). No line is dropped: when the queue
-/// is full a request waits for it. Plain text without colours: painting each field
-/// cost a fortieth of a request's instructions, colours off or on.
-fn init_logging(args: &DatabaseArgs) -> anyhow::Result<WorkerGuard> {
-    let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
-        .map_err(|e| anyhow::anyhow!("LOCACAR_LOG must be a level such as info or debug, or a filter such as locacar=debug: {e}"))?;
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(LOG_QUEUE_LINES)
-        .thread_name("locacar-log")
-        .finish(BufWriter::new(std::io::stderr()));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_timer(MillisecondClock)
-        .with_writer(writer);
-    match args.log_format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
-            .with_span_list(false)
-            .init(),
-    }
-    Ok(guard)
 }
