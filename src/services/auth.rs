@@ -65,7 +65,8 @@ impl SecretToken {
         // took as long as the hash itself, once per request.
         let mut text = [0u8; 64];
         let _ = hex::encode_to_slice(Sha256::digest(self.0.as_bytes()), &mut text);
-        String::from_utf8_lossy(&text).into_owned()
+        // Hex digits are ASCII: the check takes the fast path `from_utf8_lossy` does not.
+        std::str::from_utf8(&text).unwrap_or_default().to_owned()
     }
 }
 
