@@ -22,6 +22,9 @@
 #   logins     goose, 16 desks of the read mix while 100 logins arrive at once every 2 s
 #   rss        wrk with 256 open connections on a fresh server: its peak RSS
 #   writes     goose, 64 desks recording payments, LOCACAR_GROUP_COMMIT_MAX 1 (off) to 64
+#   instructions  callgrind: user-space instructions per request of the three reads,
+#              locacar against the bare server, each under wrk -c8 (SQLite only);
+#              steady where req/s moves with the machine's neighbours
 #   scale      start-up time and available-cars latency on 1,000,000 reservations;
 #              the chain (2,000 cars, 100,000 clients, 1,000,000 reservations): seed time,
 #              available cars with and without a branch filter
@@ -33,7 +36,8 @@
 #
 # Settings (environment): BENCH_SECONDS (30; smoke 2), BENCH_PG
 # (postgres://postgres@127.0.0.1:5432: a database is created and dropped per run),
-# BENCH_STEPS (default: all of "mixed throughput bare latency logins rss writes scale"),
+# BENCH_STEPS (default: all of "mixed throughput bare instructions latency logins rss
+# writes scale"),
 # BENCH_ENGINES ("sqlite postgres"), BENCH_PROFILE (production; smoke debug).
 #
 # Exit status: 0 when every step ran and no request got a 5xx; 1 otherwise.
@@ -50,20 +54,20 @@ case "${1:-}" in
   --smoke) SMOKE=1 ;;
   --explain) EXPLAIN=1 ;;
   "") ;;
-  -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
 esac
 
 if [ "$SMOKE" = 1 ]; then
   SECONDS_PER_RUN=${BENCH_SECONDS:-2}
   AGENCY=(--branches 2 --cars 20 --clients 200 --reservations 1000); AGENCY_NAME=tiny
-  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput bare latency logins rss writes}"
+  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput bare instructions latency logins rss writes}"
   ENGINES=(sqlite); PROFILE=${BENCH_PROFILE:-debug}; RESULTS=$OUT/results-smoke.md
   BURST=10; BATCHES=(1 64); DESKS=8; WIDE=32
 else
   SECONDS_PER_RUN=${BENCH_SECONDS:-30}
   AGENCY=(--branches 2 --cars 200 --clients 2000 --reservations 10000); AGENCY_NAME=agency
-  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput bare latency logins rss writes scale}"
+  read -r -a STEPS <<<"${BENCH_STEPS:-mixed throughput bare instructions latency logins rss writes scale}"
   read -r -a ENGINES <<<"${BENCH_ENGINES:-sqlite postgres}"
   PROFILE=${BENCH_PROFILE:-production}; RESULTS=$OUT/results-$(date -u +%Y%m%dT%H%M%S).md
   BURST=100; BATCHES=(1 4 16 64); DESKS=64; WIDE=256
@@ -74,11 +78,15 @@ say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 record() { printf '%s\n' "$*" >>"$RESULTS"; }
 
 # ------------------------------------------------------------------ tools and builds
-if ! command -v wrk >/dev/null; then
-  say "installing wrk (Debian) for the throughput runs"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-  $SUDO apt-get install -y -q wrk >/dev/null || { $SUDO apt-get update -q && $SUDO apt-get install -y -q wrk >/dev/null; }
-fi
+# debian_tool COMMAND WHY: installs Debian's package of that name when it is missing.
+debian_tool() {
+  command -v "$1" >/dev/null && return 0
+  say "installing $1 (Debian) $2"
+  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  $sudo apt-get install -y -q "$1" >/dev/null || { $sudo apt-get update -q && $sudo apt-get install -y -q "$1" >/dev/null; }
+}
+debian_tool wrk "for the throughput runs"
+[[ " ${STEPS[*]} " != *" instructions "* ]] || debian_tool valgrind "for the instruction counts"
 # Debug: --all-targets, so that the binary `cargo test` built (dev-dependencies and all)
 # is reused rather than built again with other features.
 # Otherwise the named profile (production: what a production server runs, see
@@ -104,12 +112,14 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # start_server NAME URL [VAR=VALUE ...]: starts locacar, waits for /readyz, sets
 # SERVER_PID, PORT and READY_MS (from exec to the first 200 of /readyz).
+# Under valgrind when UNDER holds its command line (the instructions step).
+UNDER=()
 start_server() {
   local name=$1 url=$2; shift 2
   PORT=$(free_port)
   local begun; begun=$(date +%s%N)
   env DATABASE_URL="$url" LOCACAR_BIND="127.0.0.1:$PORT" "$@" \
-    "$LOCACAR" serve >"$OUT/logs/$name.log" 2>&1 &
+    "${UNDER[@]}" "$LOCACAR" serve >"$OUT/logs/$name.log" 2>&1 &
   SERVER_PID=$!
   await_ready "$name" "$begun"
 }
@@ -128,7 +138,7 @@ await_ready() {
 start_bare() {
   local name=$1
   PORT=$(free_port)
-  "$BARE" "$OUT/data/run.db" "127.0.0.1:$PORT" >"$OUT/logs/$name.log" 2>&1 &
+  "${UNDER[@]}" "$BARE" "$OUT/data/run.db" "127.0.0.1:$PORT" >"$OUT/logs/$name.log" 2>&1 &
   SERVER_PID=$!
   await_ready "$name" "$(date +%s%N)"
 }
@@ -245,16 +255,27 @@ step_throughput() {
   stop_server
 }
 
-step_bare() {
-  local engine=$1
-  [ "$engine" = sqlite ] || return 0
+# build_bare: the bare server of bench/baseline, its path in BARE.
+build_bare() {
   say "building the bare server (bench/baseline)"
   (cd "$ROOT/bench/baseline" && cargo build "${FLAG[@]}" --locked)
   BARE=$ROOT/bench/baseline/target/$LOAD_PROFILE/locacar-baseline
-  database sqlite "$AGENCY_NAME" "${AGENCY[@]}"
+}
+
+# agency_ids: the first 500 reservations of run.db by booking date, to ids.txt; read from
+# the file, as the bare server has no session to ask its list with.
+agency_ids() {
   python3 -c 'import sqlite3, sys
 for (i,) in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM reservations ORDER BY reservation_date, id LIMIT 500"): print(i)' \
     "$OUT/data/run.db" >"$OUT/data/ids.txt"
+}
+
+step_bare() {
+  local engine=$1
+  [ "$engine" = sqlite ] || return 0
+  build_bare
+  database sqlite "$AGENCY_NAME" "${AGENCY[@]}"
+  agency_ids
   start_bare "bare-$engine"
   record ""; record "### The bare server (bench/baseline), same data and machine (wrk, ${SECONDS_PER_RUN} s)"
   record ""; record "| operation | connections | req/s | p50 | p90 | p99 | non-2xx |"; record "|---|---:|---:|---:|---:|---:|---:|"
@@ -270,6 +291,66 @@ for (i,) in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM reservations OR
   goose_run mixed-bare mixed "$DESKS" LOAD_FIXTURE_HOST="http://127.0.0.1:$FIXTURE_PORT"
   record ""; record "Bare server peak RSS: $(peak_rss_mib) MiB"
   stop_server; stop_fixture
+}
+
+# callgrind_per_request SCRIPT: user-space instructions per request of the server under
+# callgrind (SERVER_PID, dumping to CALLGRIND_OUT) for wrk's SCRIPT at 8 connections:
+# a warm-up, counters zeroed, wrk for the measured seconds, counters dumped. In IR.
+callgrind_per_request() {
+  local script=$1 log="$OUT/logs/callgrind-wrk-$1.txt" dumps requests total
+  local -a wrk_env=(COOKIE="$COOKIE" IDS_FILE="$OUT/data/ids.txt" PAGES=$((${AGENCY[7]} / 20)))
+  env "${wrk_env[@]}" wrk -t1 -c8 -d"$WARM_SECONDS"s -s "$ROOT/bench/load/wrk/$script.lua" \
+    "http://127.0.0.1:$PORT" >/dev/null 2>&1 || true
+  callgrind_control -z "$SERVER_PID" >/dev/null 2>&1 || { say "callgrind: cannot zero $SERVER_PID"; FAILED=1; IR="?"; return; }
+  env "${wrk_env[@]}" wrk -t1 -c8 -d"$SECONDS_PER_RUN"s -s "$ROOT/bench/load/wrk/$script.lua" \
+    "http://127.0.0.1:$PORT" >"$log" 2>&1 || { say "wrk $script under callgrind failed"; FAILED=1; }
+  dumps=$(find "$(dirname "$CALLGRIND_OUT")" -name "$(basename "$CALLGRIND_OUT").*" | wc -l)
+  callgrind_control -d "$SERVER_PID" >/dev/null 2>&1 || true
+  requests=$(awk '/requests in/ { print $1 }' "$log")
+  # A dump is written under the next number; its `summary:` line is the total since zeroing.
+  local dump=$CALLGRIND_OUT.$((dumps + 1)) tries=0
+  until grep -q '^totals:' "$dump" 2>/dev/null || [ $((tries += 1)) -gt 100 ]; do sleep 0.1; done
+  total=$(awk '/^summary:/ { print $2 }' "$dump" 2>/dev/null || true)
+  if grep -q Non-2xx "$log" || [ -z "$requests" ] || [ -z "$total" ]; then
+    say "callgrind $script: no count (see $log)"; FAILED=1; IR="?"; return
+  fi
+  IR=$((total / requests))
+}
+
+# The three reads of the throughput targets, and the share of the bare server's
+# throughput each target asks (25,000 of 30,000; 3,000 of 2,500; 3,000 of 2,800).
+READS=(get available list); ASKED=(0.83 1.20 1.07)
+READ_NAMES=("one reservation" "available cars" "list page")
+
+step_instructions() {
+  local engine=$1 i
+  [ "$engine" = sqlite ] || return 0
+  build_bare
+  local -a ours=() bare=()
+  mkdir -p "$OUT/callgrind"; rm -f "$OUT/callgrind/"*
+  WARM_SECONDS=$(( SMOKE == 1 ? 1 : 3 ))
+  for server in locacar bare; do
+    database sqlite "$AGENCY_NAME" "${AGENCY[@]}"; agency_ids
+    CALLGRIND_OUT=$OUT/callgrind/$server
+    UNDER=(valgrind --tool=callgrind "--callgrind-out-file=$CALLGRIND_OUT")
+    if [ "$server" = locacar ]; then start_server "instructions-locacar" "$DB_URL"; else start_bare "instructions-bare"; fi
+    UNDER=()
+    COOKIE=$(session_cookie)
+    for i in "${!READS[@]}"; do
+      say "callgrind $server: ${READ_NAMES[$i]}"
+      callgrind_per_request "${READS[$i]}"
+      if [ "$server" = locacar ]; then ours+=("$IR"); else bare+=("$IR"); fi
+    done
+    stop_server
+  done
+  record ""; record "### Instructions per request, sqlite (callgrind, wrk -c8, ${SECONDS_PER_RUN} s each)"
+  record ""; record "| operation | locacar | bare server | bare ÷ locacar | asked |"; record "|---|---:|---:|---:|---:|"
+  for i in "${!READS[@]}"; do
+    record "$(python3 -c 'import sys
+name, ours, bare, asked = sys.argv[1:]
+try: print(f"| {name} | {int(ours):,} | {int(bare):,} | {int(bare) / int(ours):.2f} | {asked} |")
+except ValueError: print(f"| {name} | {ours} | {bare} | ? | {asked} |")' "${READ_NAMES[$i]}" "${ours[$i]}" "${bare[$i]}" "${ASKED[$i]}")"
+  done
 }
 
 step_latency() {
