@@ -14,6 +14,7 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_log::NormalizeEvent;
 use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
 use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::time::FormatTime;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -60,7 +61,7 @@ pub fn init(args: &DatabaseArgs) -> anyhow::Result<WorkerGuard> {
 /// clock formats each of its fields through `fmt`, a hundredth of a request's work.
 struct MillisecondClock;
 
-impl tracing_subscriber::fmt::time::FormatTime for MillisecondClock {
+impl FormatTime for MillisecondClock {
     fn format_time(&self, w: &mut Writer<'_>) -> fmt::Result {
         write!(w, "{}", Timestamp::now())
     }
@@ -83,7 +84,8 @@ where
         // A record of the `log` crate names its real target in its fields.
         let normalized = event.normalized_metadata();
         let meta = normalized.as_ref().unwrap_or_else(|| event.metadata());
-        write!(writer, "{} ", Timestamp::now())?;
+        MillisecondClock.format_time(&mut writer)?;
+        writer.write_char(' ')?;
         writer.write_str(level_text(*meta.level()))?;
         if let Some(scope) = ctx.event_scope() {
             for span in scope.from_root() {
@@ -139,7 +141,7 @@ impl<'a> MakeVisitor<Writer<'a>> for TextFields {
 }
 
 /// Writes the fields into a scratch string, then to the line in one piece.
-pub struct TextVisitor<'a> {
+struct TextVisitor<'a> {
     writer: Writer<'a>,
     text: String,
 }
