@@ -6,11 +6,9 @@
 use std::cell::Cell;
 use std::error::Error;
 use std::fmt::{self, Write as _};
-use std::io::BufWriter;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_log::NormalizeEvent;
 use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
 use tracing_subscriber::fmt::format::Writer;
@@ -21,26 +19,20 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::config::{DatabaseArgs, LogFormat};
 use crate::domain::time::Timestamp;
 
-/// Lines the log queue holds before a request waits for the writing thread: half a second
-/// of the busiest load measured, in 256 KiB. The queue sets its slots aside up front;
-/// tracing-appender's default of 128,000 lines took 4 MiB, a third of the server's own
-/// memory at rest.
-const LOG_QUEUE_LINES: usize = 8192;
+mod batch;
+
+pub use batch::BatchGuard;
 
 /// Logs go to standard error through a thread of their own: a request formats its line
-/// and queues it, and that thread writes the queued lines in one go. Writing each line
-/// from the request's own thread was a system call per request (3 % of the server's
-/// time for one reservation in a profile). No line is dropped: when the queue
-/// is full a request waits for it. Plain text without colours: painting each field
-/// cost a fortieth of a request's instructions, colours off or on.
-pub fn init(args: &DatabaseArgs) -> anyhow::Result<WorkerGuard> {
+/// and appends it to a buffer, and that thread writes the buffer in batches (see
+/// [`batch`]). Writing each line from the request's own thread was a system call per
+/// request (3 % of the server's time for one reservation in a profile). No line is
+/// dropped: when the buffer is full a request waits for it. Plain text without colours:
+/// painting each field cost a fortieth of a request's instructions, colours off or on.
+pub fn init(args: &DatabaseArgs) -> anyhow::Result<BatchGuard> {
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
         .map_err(|e| anyhow::anyhow!("LOCACAR_LOG must be a level such as info or debug, or a filter such as locacar=debug: {e}"))?;
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        .lossy(false)
-        .buffered_lines_limit(LOG_QUEUE_LINES)
-        .thread_name("locacar-log")
-        .finish(BufWriter::new(std::io::stderr()));
+    let (writer, guard) = batch::spawn(std::io::stderr())?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer);

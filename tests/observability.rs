@@ -92,7 +92,7 @@ async fn logs_are_json_lines_with_the_request_and_no_secret(engine: Engine) {
     let options = Options::default()
         .env("LOCACAR_LOG_FORMAT", "json")
         .env("LOCACAR_LOG", "debug");
-    let app = TestApp::start_with(engine, options).await;
+    let mut app = TestApp::start_with(engine, options).await;
     let api = app.admin().await;
     let token = api.cookie().expect("session");
     let new_password = "Brand-New-Secret-42";
@@ -109,6 +109,8 @@ async fn logs_are_json_lines_with_the_request_and_no_secret(engine: Engine) {
     assert_eq!(api.send(traced).await.status, 200);
     app.api().login("admin", "a-wrong-guess-77").await;
 
+    // Stopped, so that the log holds every line: the server writes its log in batches.
+    assert_eq!(app.server.terminate(), Some(0));
     let log = app.server.log();
     for secret in [
         ADMIN_PASSWORD,
