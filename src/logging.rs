@@ -24,10 +24,10 @@ mod batch;
 pub use batch::BatchGuard;
 
 /// Logs go to standard error through a thread of their own: a request formats its line
-/// and appends it to a buffer, and that thread writes the buffer in batches (see
-/// [`batch`]). Writing each line from the request's own thread was a system call per
-/// request (3 % of the server's time for one reservation in a profile). No line is
-/// dropped: when the buffer is full a request waits for it. Plain text without colours:
+/// and queues it, and that thread writes the queued lines in batches (see [`batch`]).
+/// Writing each line from the request's own thread was a system call per request (3 %
+/// of the server's time for one reservation in a profile). No line is dropped: when the
+/// queue is full a request waits for it. Plain text without colours:
 /// painting each field cost a fortieth of a request's instructions, colours off or on.
 pub fn init(args: &DatabaseArgs) -> anyhow::Result<BatchGuard> {
     let filter = tracing_subscriber::EnvFilter::try_new(&args.log)
