@@ -20,20 +20,14 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 SECONDS_PER_READ=${PGO_SECONDS:-5}
 WORK=$ROOT/target/pgo-work
-say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-
-debian_tool() { # <command> <package>
-  command -v "$1" >/dev/null && return 0
-  say "installing $2 (Debian) for $1"
-  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get install -y -q "$2" >/dev/null || { $sudo apt-get update -q && $sudo apt-get install -y -q "$2" >/dev/null; }
-}
+# shellcheck source=bench/load/common.sh
+source "$ROOT/bench/load/common.sh"
 
 LLVM_MAJOR=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
 [ -n "$LLVM_MAJOR" ] || { echo "error: cannot read rustc's LLVM version (rustc -vV)" >&2; exit 1; }
-debian_tool "llvm-profdata-$LLVM_MAJOR" "llvm-$LLVM_MAJOR" \
+debian_tool "llvm-profdata-$LLVM_MAJOR" "to merge the profile" "llvm-$LLVM_MAJOR" \
   || { echo "error: PGO needs llvm-profdata $LLVM_MAJOR, the LLVM of rustc; Debian's llvm-$LLVM_MAJOR could not be installed" >&2; exit 1; }
-debian_tool wrk wrk
+debian_tool wrk "to train the server"
 
 rm -rf "$WORK"; mkdir -p "$WORK/profiles"
 say "building the instrumented server"
@@ -47,7 +41,7 @@ DATABASE_URL="sqlite://$DB" "$INSTRUMENTED" seed --branches 2 --cars 200 --clien
 # Build scripts and proc macros were instrumented too, and the seed run is not the
 # server at work: only the profile the server writes from here on is merged.
 rm -f "$WORK"/profiles/*.profraw
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 DATABASE_URL="sqlite://$DB" LOCACAR_BIND="127.0.0.1:$PORT" LOCACAR_LOG=warn "$INSTRUMENTED" serve >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
@@ -55,13 +49,9 @@ until curl -sf -o /dev/null "http://127.0.0.1:$PORT/readyz"; do
   kill -0 "$SERVER" 2>/dev/null || { echo "error: the server died: see $WORK/server.log" >&2; exit 1; }
   sleep 0.1
 done
-COOKIE=$(curl -sf -D - -o /dev/null -H 'content-type: application/json' \
-  -d '{"username":"manager","password":"manager123"}' "http://127.0.0.1:$PORT/api/auth/login" \
-  | sed -n 's/^[Ss]et-[Cc]ookie: \(locacar_session=[^;]*\).*/\1/p')
+COOKIE=$(session_cookie)
 [ -n "$COOKIE" ] || { echo "error: the seeded manager could not log in" >&2; exit 1; }
-python3 -c 'import sqlite3, sys
-for (i,) in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM reservations ORDER BY reservation_date, id LIMIT 500"): print(i)' \
-  "$DB" >"$WORK/ids.txt"
+first_reservations "$DB" "$WORK/ids.txt"
 export COOKIE IDS_FILE=$WORK/ids.txt PAGES=100
 for script in get available list; do
   say "training: $script, ${SECONDS_PER_READ} s"

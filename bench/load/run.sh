@@ -74,17 +74,11 @@ else
 fi
 mkdir -p "$OUT/logs" "$OUT/data" "$OUT/json"
 FAILED=0
-say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+# shellcheck source=bench/load/common.sh
+source "$ROOT/bench/load/common.sh"
 record() { printf '%s\n' "$*" >>"$RESULTS"; }
 
 # ------------------------------------------------------------------ tools and builds
-# debian_tool COMMAND WHY: installs Debian's package of that name when it is missing.
-debian_tool() {
-  command -v "$1" >/dev/null && return 0
-  say "installing $1 (Debian) $2"
-  local sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
-  $sudo apt-get install -y -q "$1" >/dev/null || { $sudo apt-get update -q && $sudo apt-get install -y -q "$1" >/dev/null; }
-}
 debian_tool wrk "for the throughput runs"
 [[ " ${STEPS[*]} " != *" instructions "* ]] || debian_tool valgrind "for the instruction counts"
 # Debug: --all-targets, so that the binary `cargo test` built (dev-dependencies and all)
@@ -108,7 +102,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start_server NAME URL [VAR=VALUE ...]: starts locacar, waits for /readyz, sets
 # SERVER_PID, PORT and READY_MS (from exec to the first 200 of /readyz).
@@ -204,12 +197,6 @@ goose_run() {
   if grep -q '"5[0-9][0-9]"' "$OUT/json/$label.json"; then say "5xx in $label"; FAILED=1; fi
 }
 
-session_cookie() {
-  curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
-    -d '{"username":"manager","password":"manager123"}' \
-    "http://127.0.0.1:$PORT/api/auth/login" | sed -nE 's/^[Ss]et-[Cc]ookie: (locacar_session=[^;]*).*/\1/p'
-}
-
 # wrk_run ENGINE LABEL SCRIPT CONNECTIONS: wrk for BENCH_SECONDS with bench/load/wrk/SCRIPT.
 wrk_run() {
   local engine=$1 label=$2 script=$3 conns=$4
@@ -264,11 +251,7 @@ build_bare() {
 
 # agency_ids: the first 500 reservations of run.db by booking date, to ids.txt; read from
 # the file, as the bare server has no session to ask its list with.
-agency_ids() {
-  python3 -c 'import sqlite3, sys
-for (i,) in sqlite3.connect(sys.argv[1]).execute("SELECT id FROM reservations ORDER BY reservation_date, id LIMIT 500"): print(i)' \
-    "$OUT/data/run.db" >"$OUT/data/ids.txt"
-}
+agency_ids() { first_reservations "$OUT/data/run.db" "$OUT/data/ids.txt"; }
 
 step_bare() {
   local engine=$1
