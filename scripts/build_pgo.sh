@@ -6,16 +6,21 @@
 # 1. builds the production profile instrumented (-Cprofile-generate);
 # 2. seeds an agency (200 cars, 2,000 clients, 10,000 reservations) and runs the load
 #    benchmark's three reads against it with wrk (one reservation, available cars, list
-#    pages), then stops the server cleanly so that it writes its profile;
+#    pages), then the desk mix with its writes (bookings, status changes, payments,
+#    logins; bench/load's goose, built --release), then stops the server cleanly so that
+#    it writes its profile;
 # 3. merges that profile with Debian's llvm-profdata of the same LLVM major version as
 #    rustc (installed when missing: a profile of another version is refused);
 # 4. builds the production profile again with -Cprofile-use.
 # The request path misses the instruction cache less and mispredicts fewer calls: one
 # reservation needs a tenth fewer instructions and a fifth less CPU (BENCHMARKS.md).
 # Takes about three times as long as `cargo build --profile production`.
-# Settings: PGO_SECONDS (5 per read), CARGO_TARGET_DIR is not used: target/pgo-generate
-# and target/pgo hold the two builds, so that neither rebuilds the other's crates.
+# Settings: PGO_SECONDS (5 per read, twice that for the mix). CARGO_TARGET_DIR is not
+# used: target/pgo-generate and target/pgo hold the two builds, so that neither rebuilds
+# the other's crates.
 set -euo pipefail
+# One block, read whole before it runs: editing this file during the build cannot break it.
+{
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SECONDS_PER_READ=${PGO_SECONDS:-5}
@@ -30,6 +35,8 @@ debian_tool "llvm-profdata-$LLVM_MAJOR" "to merge the profile" "llvm-$LLVM_MAJOR
 debian_tool wrk "to train the server"
 
 rm -rf "$WORK"; mkdir -p "$WORK/profiles"
+say "building the load generator (bench/load)"
+(cd "$ROOT/bench/load" && cargo build --release --locked)
 say "building the instrumented server"
 RUSTFLAGS="-Cprofile-generate=$WORK/profiles" CARGO_TARGET_DIR=$ROOT/target/pgo-generate \
   cargo build --locked --profile production --bin locacar
@@ -42,7 +49,8 @@ DATABASE_URL="sqlite://$DB" "$INSTRUMENTED" seed --branches 2 --cars 200 --clien
 # server at work: only the profile the server writes from here on is merged.
 rm -f "$WORK"/profiles/*.profraw
 PORT=$(free_port)
-DATABASE_URL="sqlite://$DB" LOCACAR_BIND="127.0.0.1:$PORT" LOCACAR_LOG=warn "$INSTRUMENTED" serve >"$WORK/server.log" 2>&1 &
+# At the default log level: the request's log line is on the path being trained.
+DATABASE_URL="sqlite://$DB" LOCACAR_BIND="127.0.0.1:$PORT" "$INSTRUMENTED" serve >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 until curl -sf -o /dev/null "http://127.0.0.1:$PORT/readyz"; do
@@ -57,6 +65,12 @@ for script in get available list; do
   say "training: $script, ${SECONDS_PER_READ} s"
   wrk -t1 -c16 -d"${SECONDS_PER_READ}s" -s "$ROOT/bench/load/wrk/$script.lua" "http://127.0.0.1:$PORT" >"$WORK/wrk-$script.txt"
 done
+# The reads alone would leave the write path (validation, the group-commit writer, audit)
+# to the compiler's guesses.
+say "training: the desk mix, $((2 * SECONDS_PER_READ)) s"
+LOAD_OPS=mixed "$ROOT/bench/load/target/release/locacar-load" --host "http://127.0.0.1:$PORT" \
+  --users 16 --increase-rate 16 --run-time "$((2 * SECONDS_PER_READ))s" --no-print-metrics --quiet \
+  >"$WORK/goose-mixed.txt" 2>&1 || { echo "error: the desk mix failed: see $WORK/goose-mixed.txt" >&2; exit 1; }
 kill -TERM "$SERVER"; wait "$SERVER" || { echo "error: the server did not stop cleanly: see $WORK/server.log" >&2; exit 1; }
 trap - EXIT
 ls "$WORK"/profiles/*.profraw >/dev/null 2>&1 || { echo "error: the server wrote no profile" >&2; exit 1; }
@@ -70,3 +84,5 @@ say "building with the profile"
 RUSTFLAGS="-Cprofile-use=$PROFILE" CARGO_TARGET_DIR=$ROOT/target/pgo \
   cargo build --locked --profile production --bin locacar
 say "built target/pgo/production/locacar"
+exit 0
+}

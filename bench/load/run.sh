@@ -38,7 +38,8 @@
 # (postgres://postgres@127.0.0.1:5432: a database is created and dropped per run),
 # BENCH_STEPS (default: all of "mixed throughput bare instructions latency logins rss
 # writes scale"),
-# BENCH_ENGINES ("sqlite postgres"), BENCH_PROFILE (production; smoke debug).
+# BENCH_ENGINES ("sqlite postgres"), BENCH_PROFILE (production; smoke debug; pgo: the
+# production build of scripts/build_pgo.sh).
 #
 # Exit status: 0 when every step ran and no request got a 5xx; 1 otherwise.
 set -euo pipefail
@@ -54,7 +55,7 @@ case "${1:-}" in
   --smoke) SMOKE=1 ;;
   --explain) EXPLAIN=1 ;;
   "") ;;
-  -h|--help) sed -n '2,43p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,44p' "$0"; exit 0 ;;
   *) echo "usage: $0 [--smoke]" >&2; exit 2 ;;
 esac
 
@@ -85,12 +86,19 @@ debian_tool wrk "for the throughput runs"
 # is reused rather than built again with other features.
 # Otherwise the named profile (production: what a production server runs, see
 # Cargo.toml); the load generator is built --release either way.
+# pgo: the production profile built with a profile of the server at work, by
+# scripts/build_pgo.sh (see the README's production build).
 TARGETS=(--all-targets); [ "$PROFILE" = debug ] || TARGETS=(--profile "$PROFILE" --bin locacar)
 FLAG=(); LOAD_PROFILE=debug; [ "$PROFILE" = debug ] || { FLAG=(--release); LOAD_PROFILE=release; }
 say "building locacar and the load generator ($PROFILE)"
-(cd "$ROOT" && cargo build "${TARGETS[@]}" --locked)
 (cd "$ROOT/bench/load" && cargo build "${FLAG[@]}" --locked)
-LOCACAR=$ROOT/target/$PROFILE/locacar
+if [ "$PROFILE" = pgo ]; then
+  bash "$ROOT/scripts/build_pgo.sh"
+  LOCACAR=$ROOT/target/pgo/production/locacar
+else
+  (cd "$ROOT" && cargo build "${TARGETS[@]}" --locked)
+  LOCACAR=$ROOT/target/$PROFILE/locacar
+fi
 LOAD=$ROOT/bench/load/target/$LOAD_PROFILE/locacar-load
 STAMP=$(sha1sum "$LOCACAR" | cut -c1-12)
 
