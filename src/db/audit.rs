@@ -6,9 +6,40 @@ use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
 use crate::error::{AppError, AppResult};
 
+/// An entry to write, its JSON columns already written out as text.
+pub struct NewEntry {
+    pub id: Id,
+    pub timestamp: Timestamp,
+    pub user_id: Option<Id>,
+    pub user_username: Option<String>,
+    pub action: String,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<Id>,
+    pub details: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl From<&Entry> for NewEntry {
+    fn from(e: &Entry) -> Self {
+        let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+        NewEntry {
+            id: e.id,
+            timestamp: e.timestamp,
+            user_id: e.user_id,
+            user_username: e.user_username.clone(),
+            action: e.action.clone(),
+            entity_type: e.entity_type.clone(),
+            entity_id: e.entity_id,
+            details: e.details.to_string(),
+            before: json(&e.before),
+            after: json(&e.after),
+        }
+    }
+}
+
 /// Writes one entry, with its own id (a new one, or the original's at an import).
-pub async fn insert(conn: &mut Conn, e: &Entry) -> AppResult<()> {
-    let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+pub async fn insert(conn: &mut Conn, e: NewEntry) -> AppResult<()> {
     query(
         "INSERT INTO audit_log (id, timestamp, user_id, user_username, action, entity_type, \
          entity_id, details, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -16,13 +47,13 @@ pub async fn insert(conn: &mut Conn, e: &Entry) -> AppResult<()> {
     .bind(e.id.to_string())
     .bind(e.timestamp.millis())
     .bind(e.user_id.map(|i| i.to_string()))
-    .bind(e.user_username.clone())
-    .bind(&e.action)
-    .bind(e.entity_type.clone())
+    .bind(e.user_username)
+    .bind(e.action)
+    .bind(e.entity_type)
     .bind(e.entity_id.map(|i| i.to_string()))
-    .bind(e.details.to_string())
-    .bind(json(&e.before))
-    .bind(json(&e.after))
+    .bind(e.details)
+    .bind(e.before)
+    .bind(e.after)
     .execute(conn)
     .await?;
     Ok(())

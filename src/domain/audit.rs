@@ -1,7 +1,10 @@
 //! What the audit trail records: which action, on which kind of entity, and what changed.
 
-use serde::Serialize;
-use serde_json::Value;
+use std::fmt;
+
+use serde::de::{MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 
 /// Every kind of change the audit trail knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -190,37 +193,99 @@ impl std::str::FromStr for EntityType {
 
 /// The top-level fields whose values differ between two JSON documents, sorted.
 /// A missing document (creation, deletion) counts every field of the other as changed.
-pub fn changed_fields(before: Option<&Value>, after: Option<&Value>) -> Vec<String> {
-    let empty = serde_json::Map::new();
-    let as_map = |v: Option<&Value>| v.and_then(Value::as_object).unwrap_or(&empty).clone();
-    let (before, after) = (as_map(before), as_map(after));
+///
+/// The documents are compact JSON text from `serde_json::to_string` of the same type, so a
+/// value is unchanged exactly when its text is: comparing the raw text of each field
+/// spares building, comparing and dropping two trees of values inside the write
+/// transaction, where it was a third of a payment's work on the single SQLite writer.
+pub fn changed_fields(before: Option<&str>, after: Option<&str>) -> Vec<String> {
+    let (before, after) = (Fields::of(before), Fields::of(after));
     let mut fields: Vec<String> = before
-        .keys()
-        .chain(after.keys())
-        .filter(|k| before.get(*k) != after.get(*k))
-        .cloned()
+        .0
+        .iter()
+        .filter(|(k, v)| after.get(k) != Some(v.get()))
+        .chain(after.0.iter().filter(|(k, _)| before.get(k).is_none()))
+        .map(|(k, _)| (*k).to_owned())
         .collect();
     fields.sort();
-    fields.dedup();
     fields
+}
+
+/// A document's top-level fields in their order, each with its value's raw text. Our
+/// field names need no escaping, so they are borrowed from the text; a document that is
+/// not an object has no fields.
+struct Fields<'a>(Vec<(&'a str, &'a RawValue)>);
+
+impl<'a> Fields<'a> {
+    fn of(doc: Option<&'a str>) -> Self {
+        doc.and_then(|d| serde_json::from_str(d).ok())
+            .unwrap_or(Fields(Vec::new()))
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v.get())
+    }
+}
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Fields<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(32));
+                while let Some(field) = map.next_entry()? {
+                    fields.push(field);
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn only_differing_fields_are_listed() {
-        let before = json!({"a": 1, "b": "x", "c": true});
-        let after = json!({"a": 1, "b": "y", "d": null});
-        assert_eq!(changed_fields(Some(&before), Some(&after)), ["b", "c", "d"]);
+        let before = r#"{"a":1,"b":"x","c":true,"e":{"f":[1,2]}}"#;
+        let after = r#"{"a":1,"b":"y","d":null,"e":{"f":[1,2]}}"#;
+        assert_eq!(changed_fields(Some(before), Some(after)), ["b", "c", "d"]);
+    }
+
+    #[test]
+    fn a_change_inside_a_nested_value_names_its_top_level_field() {
+        let before = r#"{"payments":[{"amount":"1.00"}],"status":"confirmed"}"#;
+        let after = r#"{"payments":[{"amount":"1.00"},{"amount":"0.01"}],"status":"confirmed"}"#;
+        assert_eq!(changed_fields(Some(before), Some(after)), ["payments"]);
     }
 
     #[test]
     fn creation_lists_every_field() {
-        let after = json!({"b": 1, "a": 2});
-        assert_eq!(changed_fields(None, Some(&after)), ["a", "b"]);
+        let after = r#"{"b":1,"a":2}"#;
+        assert_eq!(changed_fields(None, Some(after)), ["a", "b"]);
         assert!(changed_fields(None, None).is_empty());
+    }
+
+    #[test]
+    fn a_document_that_is_not_an_object_has_no_fields() {
+        assert_eq!(changed_fields(Some("[1]"), Some(r#"{"a":1}"#)), ["a"]);
+        assert!(changed_fields(Some("null"), Some("not json")).is_empty());
+    }
+
+    #[test]
+    fn names_needing_escapes_are_not_read_values_with_escapes_are() {
+        // Names needing escapes never come from our types; such a document is not read.
+        assert!(changed_fields(None, Some(r#"{"a\"b":1}"#)).is_empty());
+        let after = r#"{"status":"cancelled","notes":"a \"quoted\" word"}"#;
+        let before = r#"{"status":"confirmed","notes":"a \"quoted\" word"}"#;
+        assert_eq!(changed_fields(Some(before), Some(after)), ["status"]);
     }
 }

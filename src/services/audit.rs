@@ -15,8 +15,10 @@ use crate::error::AppResult;
 pub struct Change<'a> {
     pub action: AuditAction,
     pub entity: Option<(EntityType, Id)>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    /// The entity as it was, as compact JSON text ([`changed_fields`] compares it so).
+    pub before: Option<String>,
+    /// The entity as it is now, as compact JSON text.
+    pub after: Option<String>,
     /// Who acted; `None` for anonymous actions such as a failed login.
     pub actor: Option<&'a Actor>,
     /// Extra facts for `details` (e.g. the username tried in a failed login).
@@ -41,12 +43,12 @@ impl<'a> Change<'a> {
     }
 
     pub fn before(mut self, doc: &impl Serialize) -> Self {
-        self.before = serde_json::to_value(doc).ok();
+        self.before = serde_json::to_string(doc).ok();
         self
     }
 
     pub fn after(mut self, doc: &impl Serialize) -> Self {
-        self.after = serde_json::to_value(doc).ok();
+        self.after = serde_json::to_string(doc).ok();
         self
     }
 
@@ -58,7 +60,7 @@ impl<'a> Change<'a> {
 
 /// Writes the entry for `change`. Call it on the transaction's connection.
 pub async fn record(conn: &mut Conn, origin: &Origin, change: Change<'_>) -> AppResult<()> {
-    let mut changed = changed_fields(change.before.as_ref(), change.after.as_ref());
+    let mut changed = changed_fields(change.before.as_deref(), change.after.as_deref());
     changed.retain(|f| f != "updatedAt");
     let mut details = json!({
         "ipAddress": origin.ip,
@@ -68,7 +70,7 @@ pub async fn record(conn: &mut Conn, origin: &Origin, change: Change<'_>) -> App
     if let (Some(Value::Object(extra)), Some(map)) = (change.extra, details.as_object_mut()) {
         map.extend(extra);
     }
-    let entry = db::audit::Entry {
+    let entry = db::audit::NewEntry {
         id: Id::generate(),
         timestamp: Timestamp::now(),
         user_id: change.actor.map(|a| a.id),
@@ -76,11 +78,11 @@ pub async fn record(conn: &mut Conn, origin: &Origin, change: Change<'_>) -> App
         action: change.action.as_str().to_owned(),
         entity_type: change.entity.map(|(t, _)| t.as_str().to_owned()),
         entity_id: change.entity.map(|(_, id)| id),
-        details,
+        details: details.to_string(),
         before: change.before,
         after: change.after,
     };
-    db::audit::insert(conn, &entry).await?;
+    db::audit::insert(conn, entry).await?;
     Ok(())
 }
 

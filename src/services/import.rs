@@ -599,7 +599,7 @@ impl Run<'_> {
                     .map_err(|e| refused(e, "_id"))?;
             }
             Record::Invoice(i) => self.invoice(conn, &i).await?,
-            Record::Entry(e) => db::audit::insert(conn, &e)
+            Record::Entry(e) => db::audit::insert(conn, (&e).into())
                 .await
                 .map_err(|e| refused(e, "_id"))?,
         }

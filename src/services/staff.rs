@@ -130,8 +130,8 @@ pub async fn update_manager(
                 .after(&after);
             if new_hash.is_some() {
                 let mut fields = crate::domain::audit::changed_fields(
-                    change.before.as_ref(),
-                    change.after.as_ref(),
+                    change.before.as_deref(),
+                    change.after.as_deref(),
                 );
                 fields.retain(|f| f != "updatedAt");
                 fields.push("password".into());
