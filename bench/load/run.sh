@@ -166,6 +166,15 @@ stop_fixture() {
 
 peak_rss_mib() { awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 
+# memory_now: the server's RSS now, the file pages in it (the binary, the database seen
+# through each reader's own memory map: a page mapped by three readers counts three
+# times), and its proportional set size, which counts such a page once.
+memory_now() {
+  awk '/^Rss:/ { r = $2 } /^Pss:/ { p = $2 } /^Pss_File:/ { f = $2 }
+       END { printf "RSS %.1f MiB, proportional set size %.1f MiB (file pages %.1f MiB)", r / 1024, p / 1024, f / 1024 }' \
+    "/proc/$SERVER_PID/smaps_rollup"
+}
+
 # database ENGINE NAME SEED-ARGS...: a seeded database (SQLite: a cached file copied
 # afresh; PostgreSQL: a new database), its URL in DB_URL.
 database() {
@@ -370,7 +379,7 @@ step_rss() {
   record ""; record "### $WIDE open connections, $engine"
   record ""; record "| operation | connections | req/s | p50 | p90 | p99 | non-2xx |"; record "|---|---:|---:|---:|---:|---:|---:|"
   wrk_run "$engine" "one reservation, $WIDE connections" get "$WIDE"
-  record ""; record "Server peak RSS since start: $(peak_rss_mib) MiB"
+  record ""; record "Server peak RSS since start: $(peak_rss_mib) MiB; after the run: $(memory_now)"
   stop_server
 }
 
