@@ -199,7 +199,11 @@ type PaymentJson = (
 type DriverJson = (i64, String, String, String, String);
 
 fn payments_from_json(text: &str) -> AppResult<Vec<Payment>> {
-    let mut rows: Vec<PaymentJson> = from_json(text, "payments")?;
+    payments_from_rows(from_json(text, "payments")?)
+}
+
+/// The payments in the order every read shows them: by transaction date, then by id.
+fn payments_from_rows(mut rows: Vec<PaymentJson>) -> AppResult<Vec<Payment>> {
     rows.sort_by(|a, b| (a.2, &a.6).cmp(&(b.2, &b.6)));
     rows.into_iter()
         .map(|(amount, method, at, recorded_by, refund_due, reason, _)| {
@@ -286,6 +290,19 @@ pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
         .fetch_all(&mut *conn)
         .await?;
     Ok(assemble(rows)?.pop())
+}
+
+/// The payments of reservation `id`, in the order [`find`] gives them: what a payment
+/// changes, read without the rest of the reservation.
+pub async fn payments(conn: &mut Conn, id: Id) -> AppResult<Vec<Payment>> {
+    let rows: Vec<PaymentJson> = query_as(
+        "SELECT amount, method, transaction_at, recorded_by, \
+         CAST(refund_due AS BIGINT), reason, id FROM payments WHERE reservation_id = $1",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    payments_from_rows(rows)
 }
 
 /// The car reservation `id` is for, if it exists.

@@ -288,6 +288,20 @@ pub struct Reservation {
 }
 
 impl Reservation {
+    /// The reservation with `payments` as all its payments, settled against its totals and
+    /// the deposit it has applied.
+    pub fn with_payments(self, payments: Vec<Payment>) -> Self {
+        let payment_details = PaymentDetails::settle(
+            self.totals.gross,
+            payments,
+            self.payment_details.deposit_applied,
+        );
+        Reservation {
+            payment_details,
+            ..self
+        }
+    }
+
     /// The tax rule the booking is priced with.
     pub fn tax(&self) -> TaxPolicy {
         TaxPolicy {

@@ -248,11 +248,14 @@ pub async fn add_payment(
                 reason: p.reason.clone(),
             };
             reservations::insert_payment(conn, id, &recorded, now).await?;
-            let after = reservations::find(conn, id).await?.ok_or_else(not_found)?;
-            let mut change = Change::new(AuditAction::AddPayment, Some(&actor))
+            // A payment changes nothing but the payments: reading them alone spares the
+            // single writer a second read of the whole reservation.
+            let payments = reservations::payments(conn, id).await?;
+            let change = Change::new(AuditAction::AddPayment, Some(&actor))
                 .entity(EntityType::Reservation, id)
-                .before(&before)
-                .after(&after);
+                .before(&before);
+            let after = before.with_payments(payments);
+            let mut change = change.after(&after);
             if p.amount < Money::ZERO {
                 change = change.extra(json!({ "refund": p.amount.fixed(), "reason": p.reason }));
             }

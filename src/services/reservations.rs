@@ -506,12 +506,7 @@ pub async fn quote_return(
     after.closed_at = Some(at);
     reprice(&mut after, policy)?;
     let paid = std::mem::take(&mut after.payment_details.payments);
-    after.payment_details = PaymentDetails::settle(
-        after.totals.gross,
-        paid,
-        after.payment_details.deposit_applied,
-    );
-    Ok(after)
+    Ok(after.with_payments(paid))
 }
 
 /// Refuses a move the life cycle does not allow from the reservation's status.
