@@ -23,6 +23,8 @@ pub struct Change<'a> {
     pub actor: Option<&'a Actor>,
     /// Extra facts for `details` (e.g. the username tried in a failed login).
     pub extra: Option<Value>,
+    /// Changed fields the documents do not show (a password is never in them).
+    pub also_changed: Option<&'static str>,
 }
 
 impl<'a> Change<'a> {
@@ -34,6 +36,7 @@ impl<'a> Change<'a> {
             after: None,
             actor,
             extra: None,
+            also_changed: None,
         }
     }
 
@@ -56,12 +59,22 @@ impl<'a> Change<'a> {
         self.extra = Some(extra);
         self
     }
+
+    /// Names `field` among the changed fields although neither document holds it.
+    pub fn also_changed(mut self, field: &'static str) -> Self {
+        self.also_changed = Some(field);
+        self
+    }
 }
 
 /// Writes the entry for `change`. Call it on the transaction's connection.
 pub async fn record(conn: &mut Conn, origin: &Origin, change: Change<'_>) -> AppResult<()> {
     let mut changed = changed_fields(change.before.as_deref(), change.after.as_deref());
     changed.retain(|f| f != "updatedAt");
+    if let Some(field) = change.also_changed {
+        changed.push(field.to_owned());
+        changed.sort();
+    }
     let mut details = json!({
         "ipAddress": origin.ip,
         "userAgent": origin.user_agent,

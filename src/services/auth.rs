@@ -420,7 +420,7 @@ pub async fn change_password(
                 .entity(EntityType::User, actor.id)
                 .before(&before)
                 .after(&after)
-                .extra(json!({"changedFields": ["password"]}));
+                .also_changed("password");
             audit::record(conn, &origin, change).await
         })
     })

@@ -2,7 +2,6 @@
 
 use base64::Engine as _;
 use rand::RngCore;
-use serde_json::json;
 
 use super::audit::{self, Change};
 use super::hashing::Hasher;
@@ -129,14 +128,7 @@ pub async fn update_manager(
                 .before(&before)
                 .after(&after);
             if new_hash.is_some() {
-                let mut fields = crate::domain::audit::changed_fields(
-                    change.before.as_deref(),
-                    change.after.as_deref(),
-                );
-                fields.retain(|f| f != "updatedAt");
-                fields.push("password".into());
-                fields.sort();
-                change = change.extra(json!({ "changedFields": fields }));
+                change = change.also_changed("password");
             }
             audit::record(conn, &origin, change).await?;
             Ok(after)
@@ -199,7 +191,7 @@ pub async fn set_password(
                 .entity(EntityType::User, before.id)
                 .before(&before)
                 .after(&after)
-                .extra(json!({"changedFields": ["password"]}));
+                .also_changed("password");
             audit::record(conn, &Origin::cli(), change).await?;
             Ok(after)
         })
