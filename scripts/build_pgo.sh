@@ -42,12 +42,13 @@ RUSTFLAGS="-Cprofile-generate=$WORK/profiles" CARGO_TARGET_DIR=$ROOT/target/pgo-
   cargo build --locked --profile production --bin locacar
 INSTRUMENTED=$ROOT/target/pgo-generate/production/locacar
 
+# Build scripts and proc macros were instrumented too: only the profiles written from
+# here on (the seed, then the server at work) are merged.
+rm -f "$WORK"/profiles/*.profraw
 say "seeding the training data"
 DB=$WORK/agency.db
+# Trained too: the benchmark seeds its chain-sized database with this build.
 DATABASE_URL="sqlite://$DB" "$INSTRUMENTED" seed --branches 2 --cars 200 --clients 2000 --reservations 10000 >/dev/null
-# Build scripts and proc macros were instrumented too, and the seed run is not the
-# server at work: only the profile the server writes from here on is merged.
-rm -f "$WORK"/profiles/*.profraw
 PORT=$(free_port)
 # At the default log level: the request's log line is on the path being trained.
 DATABASE_URL="sqlite://$DB" LOCACAR_BIND="127.0.0.1:$PORT" "$INSTRUMENTED" serve >"$WORK/server.log" 2>&1 &

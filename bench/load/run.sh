@@ -88,7 +88,6 @@ debian_tool wrk "for the throughput runs"
 # Cargo.toml); the load generator is built --release either way.
 # pgo: the production profile built with a profile of the server at work, by
 # scripts/build_pgo.sh (see the README's production build).
-TARGETS=(--all-targets); [ "$PROFILE" = debug ] || TARGETS=(--profile "$PROFILE" --bin locacar)
 FLAG=(); LOAD_PROFILE=debug; [ "$PROFILE" = debug ] || { FLAG=(--release); LOAD_PROFILE=release; }
 say "building locacar and the load generator ($PROFILE)"
 (cd "$ROOT/bench/load" && cargo build "${FLAG[@]}" --locked)
@@ -96,6 +95,7 @@ if [ "$PROFILE" = pgo ]; then
   bash "$ROOT/scripts/build_pgo.sh"
   LOCACAR=$ROOT/target/pgo/production/locacar
 else
+  TARGETS=(--all-targets); [ "$PROFILE" = debug ] || TARGETS=(--profile "$PROFILE" --bin locacar)
   (cd "$ROOT" && cargo build "${TARGETS[@]}" --locked)
   LOCACAR=$ROOT/target/$PROFILE/locacar
 fi
