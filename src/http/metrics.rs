@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, OnceLock, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, Method};
@@ -28,7 +28,12 @@ const BUCKETS: [f64; 12] = [
 /// Group-commit batch sizes (SQLite): how many write transactions shared one commit.
 const BATCH_BUCKETS: [f64; 9] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 256.0, 1024.0];
 
-/// Installs the process-wide recorder once, and returns the handle that renders it.
+/// How often the latency samples recorded since the last upkeep are folded into their
+/// buckets (the exporter's own default when it runs the upkeep itself).
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Installs the process-wide recorder once, with the thread that keeps it, and returns
+/// the handle that renders it.
 pub fn recorder() -> anyhow::Result<&'static PrometheusHandle> {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     if let Some(handle) = HANDLE.get() {
@@ -44,6 +49,16 @@ pub fn recorder() -> anyhow::Result<&'static PrometheusHandle> {
             &BATCH_BUCKETS,
         )?
         .install_recorder()?;
+    // The recorder keeps every latency sample until an upkeep or a scrape folds them into
+    // the buckets: a server nobody scrapes grew by 20 bytes a request (0.6 MB/s at 30,000
+    // requests/s) without it. A thread, not a task: it must outlive any one runtime.
+    let kept = handle.clone();
+    std::thread::Builder::new()
+        .name("metrics-upkeep".into())
+        .spawn(move || loop {
+            std::thread::sleep(UPKEEP_EVERY);
+            kept.run_upkeep();
+        })?;
     Ok(HANDLE.get_or_init(|| handle))
 }
 
