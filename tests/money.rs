@@ -239,11 +239,8 @@ async fn pay_ok(api: &Api, id: &str, body: Value) -> Value {
     assert_eq!(r.status, 201, "pay {body}: {}", r.text);
     // The answer is built from the reservation read before the payment; it must be what
     // a read after it shows.
-    let read = api.get(&format!("/api/reservations/{id}")).await;
-    assert_eq!(
-        r.body, read.body,
-        "pay {body}: answer and later read differ"
-    );
+    let read = reservation(api, id).await;
+    assert_eq!(r.body, read, "pay {body}: answer and later read differ");
     r.body
 }
 

@@ -184,6 +184,11 @@ impl Row {
     }
 }
 
+/// A payment's columns, in [`PaymentJson`]'s order, for [`select`] and [`payments`].
+/// `refund_due` is a SMALLINT on PostgreSQL, read as the tuple's `i64`.
+const PAYMENT_COLUMNS: &str = "p.amount, p.method, p.transaction_at, p.recorded_by, \
+     CAST(p.refund_due AS BIGINT), p.reason, p.id";
+
 /// A payment as [`select`] reads it: amount, method, when, by whom, refund due, reason, id.
 type PaymentJson = (
     i64,
@@ -247,10 +252,7 @@ fn select(engine: Engine) -> &'static str {
 }
 
 fn select_for(engine: Engine) -> String {
-    let payments = engine.json_rows(
-        "p.amount, p.method, p.transaction_at, p.recorded_by, p.refund_due, p.reason, p.id",
-        "payments p WHERE p.reservation_id = r.id",
-    );
+    let payments = engine.json_rows(PAYMENT_COLUMNS, "payments p WHERE p.reservation_id = r.id");
     let drivers = engine.json_rows(
         "rd.position, dc.id, dc.first_name, dc.last_name, dc.phone",
         "reservation_drivers rd JOIN clients dc ON dc.id = rd.client_id \
@@ -295,13 +297,13 @@ pub async fn find(conn: &mut Conn, id: Id) -> AppResult<Option<Reservation>> {
 /// The payments of reservation `id`, in the order [`find`] gives them: what a payment
 /// changes, read without the rest of the reservation.
 pub async fn payments(conn: &mut Conn, id: Id) -> AppResult<Vec<Payment>> {
-    let rows: Vec<PaymentJson> = query_as(
-        "SELECT amount, method, transaction_at, recorded_by, \
-         CAST(refund_due AS BIGINT), reason, id FROM payments WHERE reservation_id = $1",
-    )
-    .bind(id.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!("SELECT {PAYMENT_COLUMNS} FROM payments p WHERE p.reservation_id = $1")
+    });
+    let rows: Vec<PaymentJson> = query_as(&SQL)
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
     payments_from_rows(rows)
 }
 
