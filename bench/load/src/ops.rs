@@ -13,24 +13,26 @@ use serde_json::{json, Value};
 use crate::data::{self, fixture};
 
 /// The transactions of `ops` with their weights (twentieths of the mix: each desk's
-/// round of 20 requests holds them in these numbers).
+/// round of 20 requests holds them in these numbers). Each makes one request, named as
+/// its transaction, so that the summary can set the request's statuses beside the
+/// transaction's time (see [`crate::summary`]).
 pub fn scenario(ops: &str) -> anyhow::Result<Scenario> {
     let all = [
-        ("available", 6, transaction!(available)),
-        ("list", 4, transaction!(list_page)),
-        ("get", 4, transaction!(one_reservation)),
-        ("search", 2, transaction!(client_search)),
-        ("create", 2, transaction!(create)),
-        ("status", 1, transaction!(status_change)),
-        ("payment", 1, transaction!(payment)),
+        ("available", "available cars", 6, transaction!(available)),
+        ("list", "reservation list page", 4, transaction!(list_page)),
+        ("get", "one reservation", 4, transaction!(one_reservation)),
+        ("search", "client search", 2, transaction!(client_search)),
+        ("create", "create reservation", 2, transaction!(create)),
+        ("status", "status change", 1, transaction!(status_change)),
+        ("payment", "payment", 1, transaction!(payment)),
     ];
     let mut scenario = scenario!("desk").register_transaction(transaction!(log_in).set_on_start());
     let mut chosen = 0;
-    for (name, weight, transaction) in all {
-        if ops == "mixed" || ops == name {
+    for (op, name, weight, transaction) in all {
+        if ops == "mixed" || ops == op {
             let weight = if ops == "mixed" { weight } else { 1 };
-            scenario =
-                scenario.register_transaction(transaction.set_name(name).set_weight(weight)?);
+            let transaction = transaction.set_name_for_transaction_and_requests(name);
+            scenario = scenario.register_transaction(transaction.set_weight(weight)?);
             chosen += 1;
         }
     }
@@ -85,6 +87,21 @@ fn window(from: i64, to: i64) -> (String, String) {
     (stamp(start), stamp(end))
 }
 
+/// GETs `path` and reads the answer to its end, as a browser does. Goose times a
+/// request to its headers and leaves the body to the transaction; a body left unread
+/// also closes the connection, so that every large answer cost a new one.
+async fn read(user: &mut GooseUser, path: &str) -> TransactionResult {
+    if let Ok(response) = user.get(path).await?.response {
+        response.bytes().await.map_err(cut_short)?;
+    }
+    Ok(())
+}
+
+/// An answer whose body could not be read to its end.
+fn cut_short(error: reqwest::Error) -> Box<TransactionError> {
+    Box::new(TransactionError::Reqwest(error))
+}
+
 fn pick<T>(items: &[T]) -> &T {
     items
         .choose(&mut rand::thread_rng())
@@ -95,14 +112,12 @@ async fn available(user: &mut GooseUser) -> TransactionResult {
     let (start, end) = window(0, 90);
     let extra = std::env::var("LOAD_AVAILABLE_QUERY").unwrap_or_default();
     let path = format!("/api/cars/available?start={start}&end={end}&perPage=100{extra}");
-    user.get_named(&path, "available cars").await?;
-    Ok(())
+    read(user, &path).await
 }
 
 async fn list_page(user: &mut GooseUser) -> TransactionResult {
     let path = list_path();
-    user.get_named(&path, "reservation list page").await?;
-    Ok(())
+    read(user, &path).await
 }
 
 /// Any page of all rentals, a page of one status, or the rentals of a week.
@@ -125,8 +140,7 @@ fn list_path() -> String {
 
 async fn one_reservation(user: &mut GooseUser) -> TransactionResult {
     let path = format!("/api/reservations/{}", pick(&fixture().reservations));
-    user.get_named(&path, "one reservation").await?;
-    Ok(())
+    read(user, &path).await
 }
 
 async fn client_search(user: &mut GooseUser) -> TransactionResult {
@@ -136,16 +150,15 @@ async fn client_search(user: &mut GooseUser) -> TransactionResult {
     } else {
         format!("/api/clients?q={}", client.last_name)
     };
-    user.get_named(&path, "client search").await?;
-    Ok(())
+    read(user, &path).await
 }
 
-/// Sends a JSON body; `expected` statuses other than 2xx count as successes.
+/// Sends a JSON body and reads the answer (see [`read`]); `expected` statuses other than
+/// 2xx count as successes. The answer's JSON when it is a success.
 async fn send(
     user: &mut GooseUser,
     method: GooseMethod,
     path: &str,
-    name: &str,
     body: &Value,
     expected: &[u16],
 ) -> Result<Option<Value>, Box<TransactionError>> {
@@ -153,18 +166,20 @@ async fn send(
     let request = GooseRequest::builder()
         .method(method)
         .path(path)
-        .name(name)
         .set_request_builder(builder)
         .build();
     let mut goose = user.request(request).await?;
-    let status = goose.request.status_code;
-    if expected.contains(&status) {
+    if expected.contains(&goose.request.status_code) {
         user.set_success(&mut goose.request)?;
     }
-    match goose.response {
-        Ok(response) if response.status().is_success() => Ok(response.json().await.ok()),
-        _ => Ok(None),
-    }
+    let Ok(response) = goose.response else {
+        return Ok(None);
+    };
+    let success = response.status().is_success();
+    let body = response.bytes().await.map_err(cut_short)?;
+    Ok(success
+        .then(|| serde_json::from_slice(&body).ok())
+        .flatten())
 }
 
 async fn create(user: &mut GooseUser) -> TransactionResult {
@@ -176,15 +191,7 @@ async fn create(user: &mut GooseUser) -> TransactionResult {
         "startDate": start,
         "endDate": end,
     });
-    let made = send(
-        user,
-        GooseMethod::Post,
-        "/api/reservations",
-        "create reservation",
-        &body,
-        &[409],
-    )
-    .await?;
+    let made = send(user, GooseMethod::Post, "/api/reservations", &body, &[409]).await?;
     if let Some(id) = made.as_ref().and_then(|r| r["_id"].as_str()) {
         if let Some(desk) = user.get_session_data_mut::<Desk>() {
             desk.created.push(id.to_string());
@@ -212,22 +219,14 @@ async fn status_change(user: &mut GooseUser) -> TransactionResult {
         }
     };
     let path = format!("/api/reservations/{id}/status");
-    send(
-        user,
-        GooseMethod::Put,
-        &path,
-        "status change",
-        &json!({ "status": to }),
-        &[],
-    )
-    .await?;
+    send(user, GooseMethod::Put, &path, &json!({ "status": to }), &[]).await?;
     Ok(())
 }
 
 async fn payment(user: &mut GooseUser) -> TransactionResult {
     let path = format!("/api/reservations/{}/payments", pick(&fixture().payable));
     let body = json!({ "amount": 0.01, "method": "cash" });
-    send(user, GooseMethod::Post, &path, "payment", &body, &[]).await?;
+    send(user, GooseMethod::Post, &path, &body, &[]).await?;
     Ok(())
 }
 

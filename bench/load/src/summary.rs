@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use goose::metrics::{GooseMetrics, GooseRequestMetricAggregate};
+use goose::metrics::{GooseMetrics, GooseRequestMetricAggregate, GooseRequestMetricTimingData};
 use serde_json::{json, Value};
 
 const PERCENTS: [f64; 3] = [0.50, 0.90, 0.99];
@@ -14,14 +14,17 @@ pub fn report(
     logins: Option<Vec<(u16, Duration)>>,
 ) -> anyhow::Result<()> {
     let seconds = metrics.duration.max(1) as f64;
-    let mut rows: Vec<Value> = metrics
+    let timed = metrics
         .requests
         .iter()
-        .filter(|(_, r)| !r.path.ends_with("/auth/login"))
-        .map(|(name, r)| operation(name, r, seconds))
+        .map(|(name, r)| Ok((name, r, run_times(metrics, &r.path)?)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut rows: Vec<Value> = timed
+        .iter()
+        .map(|(name, r, times)| operation(name, r, times, seconds))
         .collect();
     rows.sort_by(|a, b| a["operation"].as_str().cmp(&b["operation"].as_str()));
-    let all = whole(metrics, seconds);
+    let all = whole(&timed, seconds);
     println!("\n| {ops} | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | statuses |");
     println!("|---|---:|---:|---:|---:|---:|---:|---|");
     for row in rows.iter().chain(std::iter::once(&all)) {
@@ -44,35 +47,66 @@ pub fn report(
     Ok(())
 }
 
-fn operation(name: &str, r: &GooseRequestMetricAggregate, seconds: f64) -> Value {
-    let mut times: Vec<(u64, usize)> = r.raw_data.times_us.iter().map(|(t, n)| (*t, *n)).collect();
-    times.sort_unstable();
+/// A request's times from the send to the end of its answer: those of the transaction
+/// that made it and read it (named alike, see `ops::scenario`). Goose's own request times
+/// stop at the answer's headers.
+fn run_times<'a>(
+    metrics: &'a GooseMetrics,
+    name: &str,
+) -> anyhow::Result<&'a GooseRequestMetricTimingData> {
+    metrics
+        .transactions
+        .iter()
+        .flatten()
+        .find(|t| t.transaction_name.name_for_transaction() == name)
+        .map(|t| &t.run_times)
+        .ok_or_else(|| anyhow::anyhow!("no transaction times for {name:?}"))
+}
+
+/// A request's name and figures, and its transaction's times.
+type Timed<'a> = (
+    &'a String,
+    &'a GooseRequestMetricAggregate,
+    &'a GooseRequestMetricTimingData,
+);
+
+fn operation(
+    name: &str,
+    r: &GooseRequestMetricAggregate,
+    times: &GooseRequestMetricTimingData,
+    seconds: f64,
+) -> Value {
+    let buckets = sorted(std::iter::once(times));
+    let count = r.raw_data.counter;
     figures(
         name,
-        &times,
+        &buckets,
+        count,
         &statuses(&[r]),
         seconds,
-        r.raw_data.maximum_time_us,
+        times.maximum_time_us,
     )
 }
 
-fn whole(metrics: &GooseMetrics, seconds: f64) -> Value {
-    let desk: Vec<&GooseRequestMetricAggregate> = metrics
-        .requests
-        .values()
-        .filter(|r| !r.path.ends_with("/auth/login"))
-        .collect();
-    let mut times: Vec<(u64, usize)> = desk
+fn whole(timed: &[Timed], seconds: f64) -> Value {
+    let times = sorted(timed.iter().map(|(_, _, t)| *t));
+    let max = timed
         .iter()
-        .flat_map(|r| r.raw_data.times_us.iter().map(|(t, n)| (*t, *n)))
-        .collect();
-    times.sort_unstable();
-    let max = desk
-        .iter()
-        .map(|r| r.raw_data.maximum_time_us)
+        .map(|(_, _, t)| t.maximum_time_us)
         .max()
         .unwrap_or(0);
-    figures("all", &times, &statuses(&desk), seconds, max)
+    let requests: Vec<&GooseRequestMetricAggregate> = timed.iter().map(|(_, r, _)| *r).collect();
+    let count = requests.iter().map(|r| r.raw_data.counter).sum();
+    figures("all", &times, count, &statuses(&requests), seconds, max)
+}
+
+/// The buckets of all `times` together, fastest first.
+fn sorted<'a>(times: impl Iterator<Item = &'a GooseRequestMetricTimingData>) -> Vec<(u64, usize)> {
+    let mut buckets: Vec<(u64, usize)> = times
+        .flat_map(|t| t.times_us.iter().map(|(us, n)| (*us, *n)))
+        .collect();
+    buckets.sort_unstable();
+    buckets
 }
 
 fn statuses(requests: &[&GooseRequestMetricAggregate]) -> Value {
@@ -85,22 +119,26 @@ fn statuses(requests: &[&GooseRequestMetricAggregate]) -> Value {
     json!(counts)
 }
 
+/// `count` requests in `seconds`, and the percentiles of their `times` (buckets,
+/// fastest first; the transactions' last few may be missing from them, cut off by the
+/// end of the run).
 fn figures(
     name: &str,
     times: &[(u64, usize)],
+    count: usize,
     statuses: &Value,
     seconds: f64,
     max_us: u64,
 ) -> Value {
-    let count: usize = times.iter().map(|(_, n)| n).sum();
+    let timed: usize = times.iter().map(|(_, n)| n).sum();
     let ms = |us: u64| us as f64 / 1000.0;
     json!({
         "operation": name,
         "requests": count,
         "perSecond": count as f64 / seconds,
-        "p50": ms(percentile(times, count, PERCENTS[0])),
-        "p90": ms(percentile(times, count, PERCENTS[1])),
-        "p99": ms(percentile(times, count, PERCENTS[2])),
+        "p50": ms(percentile(times, timed, PERCENTS[0])),
+        "p90": ms(percentile(times, timed, PERCENTS[1])),
+        "p99": ms(percentile(times, timed, PERCENTS[2])),
         "max": ms(max_us),
         "statuses": statuses,
     })
