@@ -355,12 +355,25 @@ impl Done {
 pub struct Query<'q> {
     sql: Cow<'q, str>,
     args: Vec<Value>,
+    numbering: Numbering,
+}
+
+/// How a statement's `$n` placeholders first appear in its text, which tells SQLite's
+/// engine whether it must look each one up by name (see `sqlite::prepare`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numbering {
+    /// `$1`, `$2`, … first appear in that order, as [`Sql`](super::sql::Sql) writes them.
+    /// SQLite numbers named parameters by first appearance, so `$n` is parameter `n`.
+    InOrder,
+    /// In any order, as a hand-written `UPDATE … SET a = $2 … WHERE id = $1` may.
+    Any,
 }
 
 pub fn query(sql: &str) -> Query<'_> {
     Query {
         sql: Cow::Borrowed(sql),
         args: Vec::new(),
+        numbering: Numbering::Any,
     }
 }
 
@@ -382,10 +395,11 @@ pub fn query_scalar<T: FromValue>(sql: &str) -> QueryScalar<'_, T> {
 
 impl<'q> Query<'q> {
     /// A statement from text built at run time, with its arguments.
-    pub(super) fn owned(sql: String, args: Vec<Value>) -> Query<'static> {
+    pub(super) fn owned(sql: String, args: Vec<Value>, numbering: Numbering) -> Query<'static> {
         Query {
             sql: Cow::Owned(sql),
             args,
+            numbering,
         }
     }
 
@@ -396,7 +410,7 @@ impl<'q> Query<'q> {
 
     pub async fn execute(self, conn: &mut Conn) -> Result<Done, sqlx::Error> {
         let rows_affected = match conn {
-            Conn::Sqlite(c) => c.execute(&self.sql, &self.args)?,
+            Conn::Sqlite(c) => c.execute(&self.sql, &self.args, self.numbering)?,
             Conn::Postgres(c) => sqlx::query_with(&self.sql, pg_arguments(self.args)?)
                 .execute(c.get())
                 .await?
@@ -407,7 +421,7 @@ impl<'q> Query<'q> {
 
     pub async fn fetch_all(self, conn: &mut Conn) -> Result<Vec<Row>, sqlx::Error> {
         match conn {
-            Conn::Sqlite(c) => c.fetch(&self.sql, &self.args, usize::MAX),
+            Conn::Sqlite(c) => c.fetch(&self.sql, &self.args, self.numbering, usize::MAX),
             Conn::Postgres(c) => {
                 let rows = sqlx::query_with(&self.sql, pg_arguments(self.args)?)
                     .fetch_all(c.get())
@@ -419,7 +433,7 @@ impl<'q> Query<'q> {
 
     pub async fn fetch_optional(self, conn: &mut Conn) -> Result<Option<Row>, sqlx::Error> {
         match conn {
-            Conn::Sqlite(c) => Ok(c.fetch(&self.sql, &self.args, 1)?.pop()),
+            Conn::Sqlite(c) => Ok(c.fetch(&self.sql, &self.args, self.numbering, 1)?.pop()),
             Conn::Postgres(c) => {
                 let row = sqlx::query_with(&self.sql, pg_arguments(self.args)?)
                     .fetch_optional(c.get())

@@ -1,6 +1,6 @@
 //! Building SQL with a varying set of filters, numbering `$n` placeholders as both engines expect.
 
-use super::query::{FromRow, Param, Query, Value};
+use super::query::{FromRow, Numbering, Param, Query, Value};
 use super::Conn;
 
 /// A SQL text and its arguments, built piece by piece.
@@ -69,7 +69,7 @@ impl Sql {
     }
 
     fn into_query(self) -> Query<'static> {
-        Query::owned(self.text, self.args)
+        Query::owned(self.text, self.args, Numbering::InOrder)
     }
 
     /// Runs a statement that returns no rows.
