@@ -184,6 +184,9 @@ database() {
     if [ ! -f "$cached" ]; then
       say "seeding $name (SQLite): $*"
       rm -f "$OUT/data/$name-"*.db*
+      # The files copied and seeded before may still be on their way to the disk, and
+      # the seed's fsyncs would wait for them: its time should be its own.
+      sync
       DATABASE_URL="sqlite://$cached.tmp" "$LOCACAR" seed "$@" 2>&1 | tee "$OUT/logs/seed-$name.log" >&2
       mv "$cached.tmp" "$cached"
     fi
