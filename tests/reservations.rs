@@ -2379,6 +2379,20 @@ async fn available_cars_are_those_free_for_the_window(engine: Engine) {
     assert_eq!(r.body["total"], 5);
     assert_eq!(r.body["items"].as_array().map(Vec::len), Some(2));
     assert_eq!(r.body["perPage"], 2);
+    // Page by page, in their order, the pages are the whole list, each counting all of
+    // it, the one past the end too.
+    let window = "/api/cars/available?start=2026-06-01T10:00:00Z&end=2026-06-02T10:00:00Z";
+    let whole = ids(&admin.get(window).await);
+    let mut paged = Vec::new();
+    for (page, size) in [(1, 2), (2, 2), (3, 1), (4, 0)] {
+        let r = admin.get(&format!("{window}&perPage=2&page={page}")).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["total"], 5, "page {page}: {}", r.text);
+        let items = ids(&r);
+        assert_eq!(items.len(), size, "page {page}: {}", r.text);
+        paged.extend(items);
+    }
+    assert_eq!(paged, whole);
 
     for bad in [
         "",

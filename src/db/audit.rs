@@ -1,6 +1,6 @@
 //! The append-only `audit_log` table.
 
-use super::query::{query, query_as, row_struct};
+use super::query::{convert_all, query, query_as, row_struct};
 use super::{Conn, Sql};
 use crate::domain::id::Id;
 use crate::domain::time::Timestamp;
@@ -166,10 +166,7 @@ pub async fn list(conn: &mut Conn, q: &AuditQuery) -> AppResult<(Vec<Entry>, i64
     let total = count
         .total_behind(conn, q.offset, q.limit, rows.len())
         .await?;
-    let entries = rows
-        .into_iter()
-        .map(Entry::try_from)
-        .collect::<AppResult<Vec<_>>>()?;
+    let entries = convert_all(rows, Entry::try_from)?;
     Ok((entries, total))
 }
 

@@ -1,6 +1,6 @@
 //! The fleet in the `cars` table.
 
-use super::query::{query, query_as, query_scalar, row_struct};
+use super::query::{convert_all, query, query_as, query_scalar, row_struct};
 use super::{foreign_key_violation, unique_violation, Conn, Sql};
 use crate::domain::car::{plate_key, Car, CarStatus};
 use crate::domain::id::Id;
@@ -331,10 +331,7 @@ pub async fn list(conn: &mut Conn, query: &CarQuery) -> AppResult<(Vec<Car>, i64
     let total = count
         .total_behind(conn, query.offset, query.limit, rows.len())
         .await?;
-    let cars = rows
-        .into_iter()
-        .map(Car::try_from)
-        .collect::<AppResult<Vec<_>>>()?;
+    let cars = convert_all(rows, Car::try_from)?;
     Ok((cars, total))
 }
 

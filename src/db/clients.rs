@@ -1,6 +1,6 @@
 //! Customers in the `clients` table.
 
-use super::query::{query, query_as, query_scalar, row_struct};
+use super::query::{convert_all, query, query_as, query_scalar, row_struct};
 use super::{foreign_key_violation, unique_violation, Conn, Sql};
 use crate::domain::client::{phone_key, Client};
 use crate::domain::date::Date;
@@ -236,10 +236,7 @@ pub async fn list(conn: &mut Conn, query: &ClientQuery) -> AppResult<(Vec<Client
     let total = count
         .total_behind(conn, query.offset, query.limit, rows.len())
         .await?;
-    let clients = rows
-        .into_iter()
-        .map(Client::try_from)
-        .collect::<AppResult<Vec<_>>>()?;
+    let clients = convert_all(rows, Client::try_from)?;
     Ok((clients, total))
 }
 

@@ -369,6 +369,20 @@ pub enum Numbering {
     Any,
 }
 
+/// Each of `rows` converted by `convert`, into a vector sized for all of them from the
+/// start. Collecting into `Result<Vec<_>, _>` cannot know the length (its size hint is
+/// 0) and grows as it goes: five copies of a list page's twenty reservations.
+pub fn convert_all<A, B, E>(
+    rows: Vec<A>,
+    convert: impl FnMut(A) -> Result<B, E>,
+) -> Result<Vec<B>, E> {
+    let mut converted = Vec::with_capacity(rows.len());
+    for row in rows.into_iter().map(convert) {
+        converted.push(row?);
+    }
+    Ok(converted)
+}
+
 pub fn query(sql: &str) -> Query<'_> {
     Query {
         sql: Cow::Borrowed(sql),
@@ -458,7 +472,7 @@ impl<'q, T: FromRow> QueryAs<'q, T> {
 
     pub async fn fetch_all(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
         let rows = self.inner.fetch_all(conn).await?;
-        rows.into_iter().map(T::from_row).collect()
+        convert_all(rows, T::from_row)
     }
 
     pub async fn fetch_optional(self, conn: &mut Conn) -> Result<Option<T>, sqlx::Error> {

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use super::query::{query, query_as, query_scalar, row_struct};
+use super::query::{convert_all, query, query_as, query_scalar, row_struct};
 use super::{deposits, inspections, overlap_violation, Conn, Engine, Sql};
 use crate::domain::deposit::Deposit;
 use crate::domain::id::Id;
@@ -266,7 +266,7 @@ fn select_for(engine: Engine) -> String {
 }
 
 fn assemble(rows: Vec<Row>) -> AppResult<Vec<Reservation>> {
-    rows.into_iter().map(Row::into_reservation).collect()
+    convert_all(rows, Row::into_reservation)
 }
 
 /// One reservation by id, the statement the desk runs most: built once per engine rather

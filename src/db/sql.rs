@@ -1,6 +1,6 @@
 //! Building SQL with a varying set of filters, numbering `$n` placeholders as both engines expect.
 
-use super::query::{FromRow, Numbering, Param, Query, Value};
+use super::query::{convert_all, FromRow, Numbering, Param, Query, Value};
 use super::Conn;
 
 /// A SQL text and its arguments, built piece by piece.
@@ -65,7 +65,7 @@ impl Sql {
     /// Runs the query and maps every row.
     pub async fn fetch_all<T: FromRow>(self, conn: &mut Conn) -> Result<Vec<T>, sqlx::Error> {
         let rows = self.into_query().fetch_all(conn).await?;
-        rows.into_iter().map(T::from_row).collect()
+        convert_all(rows, T::from_row)
     }
 
     fn into_query(self) -> Query<'static> {

@@ -1,6 +1,6 @@
 //! Staff accounts in the `users` table.
 
-use super::query::{query, query_as, query_scalar, row_struct};
+use super::query::{convert_all, query, query_as, query_scalar, row_struct};
 use super::{unique_violation, Conn, Sql};
 use crate::domain::id::Id;
 use crate::domain::text::{contains_pattern, search_key};
@@ -222,9 +222,6 @@ pub async fn list(conn: &mut Conn, query: &UserQuery) -> AppResult<(Vec<User>, i
     let total = count
         .total_behind(conn, query.offset, query.limit, rows.len())
         .await?;
-    let users = rows
-        .into_iter()
-        .map(|r| UserWithHash::try_from(r).map(|u| u.user))
-        .collect::<AppResult<Vec<_>>>()?;
+    let users = convert_all(rows, |r| UserWithHash::try_from(r).map(|u| u.user))?;
     Ok((users, total))
 }
