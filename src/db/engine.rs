@@ -137,10 +137,14 @@ impl Engine {
 
     /// Settings for one connection that writes millions of rows (`locacar seed`): SQLite
     /// keeps up to 256 MiB of the file in its page cache (2 MiB by default), so that a
-    /// dozen indexes grow without reading their pages back at every row.
+    /// dozen indexes grow without reading their pages back at every row, and keeps its
+    /// statement journals in memory. Each multi-row `INSERT` inside the one long
+    /// transaction journals the pages it changes, so that a failing statement undoes only
+    /// itself; past 64 KiB that journal went to a temporary file, 5.5 million `pwrite`
+    /// calls for 200,000 rentals, and the chain's seed spent 78 of its 214 s in the kernel.
     pub fn bulk_load_settings(self) -> Option<&'static str> {
         match self {
-            Engine::Sqlite => Some("PRAGMA cache_size = -262144"),
+            Engine::Sqlite => Some("PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;"),
             Engine::Postgres => None,
         }
     }
